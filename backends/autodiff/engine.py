@@ -1,0 +1,333 @@
+"""AutodiffBackend: the reverse-mode engine bound to an array module ``xp``.
+
+One class serves numpy and cupy (Chainer/thinc style): it is handed ``xp`` and
+never imports an array library itself. Every primitive in the op table
+(``registry.OPS``) becomes a method with the contract's signature; composites
+(``registry.COMPOSITES``) become methods too. A subclass (the CuPy backend)
+may replace the forward or the gradient rule of a named op.
+"""
+
+import functools
+
+from .. import config, tree
+from ..interface import Backend, contract_signature
+from ..variable import Variable
+from . import registry
+from . import rules  # noqa: F401  (fills the op table)
+from .tape import GradientTape as _Tape, Node as _Node
+from .tensor import Tensor as _TensorBase
+
+
+class AutodiffBackend(Backend):
+    """The kerasette autodiff engine over the array module ``xp``.
+
+    Args:
+        xp: the array module (``numpy`` or ``cupy``).
+        name: the backend's name.
+    """
+
+    def __init__(self, xp, name):
+        self.xp = xp
+        self.name = name
+        self._ndarray = xp.ndarray
+        # Tensor subclass of this engine: the class says which backend a tensor belongs to.
+        self.Tensor = type("Tensor", (_TensorBase,), {"__slots__": (), "engine": self,
+                                                      "__module__": f"kerasette.backends.{name}"})
+        self._tapes = []  # tapes currently recording, innermost last
+        self._ops = dict(registry.OPS)
+        for op_name, op in self._ops.items():
+            if not hasattr(type(self), op_name) or op_name in _abstract_names():
+                setattr(self, op_name, self._bind(op))
+        for op_name, fn in registry.COMPOSITES.items():
+            if not _defined_by_subclass(type(self), op_name):
+                method = functools.partial(fn, self)
+                functools.update_wrapper(method, fn)
+                setattr(self, op_name, method)
+
+    def replace_op(self, name, forward=None, vjp=None):
+        """Swaps in another forward or gradient rule for primitive ``name`` (fused kernels)."""
+        old = self._ops[name]
+        new = registry.Op(name, forward or old.forward,
+                          "sequence" if old.sequence else old.n_inputs,
+                          old.broadcast, old.saves, old.differentiable)
+        new.vjp = vjp or old.vjp
+        self._ops[name] = new
+        setattr(self, name, self._bind(new))
+
+    # ------------------------------------------------------------------ dispatch
+    def _bind(self, op):
+        apply = self._apply
+        n = op.n_inputs
+        if op.sequence:
+            def method(*args, **kwargs):
+                if not args:
+                    args = (kwargs.pop(op.input_names[0]),)
+                return apply(op, tuple(args[0]), args[1:], kwargs)
+        else:
+            names = op.input_names
+
+            def method(*args, **kwargs):
+                if len(args) < n:
+                    args = args + tuple(kwargs.pop(k) for k in names[len(args):])
+                return apply(op, args[:n], args[n:], kwargs)
+        method.__name__ = op.name
+        method.__qualname__ = f"{type(self).__name__}.{op.name}"
+        if op.name in _contract_names():
+            method.__doc__ = getattr(Backend, op.name).__doc__
+            method.__signature__ = contract_signature(op.name)
+        return method
+
+    def _apply(self, op, inputs, params, kwparams):
+        """Runs ``op`` on ``inputs`` and records it on every tape that tracks an input."""
+        Tensor = self.Tensor
+        arrays = []
+        converted = None
+        for i, x in enumerate(inputs):
+            if type(x) is Tensor:
+                arrays.append(x.data)
+                continue
+            x = self._input(x)
+            if converted is None:
+                converted = list(inputs)
+            converted[i] = x
+            arrays.append(x.data if type(x) is Tensor else x)
+        if converted is not None:
+            inputs = tuple(converted)
+        if op.sequence:
+            result = op.forward(self.xp, arrays, *params, **kwparams)
+        else:
+            result = op.forward(self.xp, *arrays, *params, **kwparams)
+        saved = None
+        if op.saves:
+            result, saved = result
+        if type(result) is not self._ndarray:
+            result = self.xp.asarray(result)
+        out = Tensor(result)
+        if self._tapes and op.differentiable:
+            made = []
+
+            def node_factory():
+                if not made:
+                    made.append(_Node(op, inputs, params, kwparams, out, saved))
+                return made[0]
+            for tape in self._tapes:
+                tape._record(node_factory, inputs)
+        return out
+
+    def _input(self, x):
+        """An op input that is not already this engine's tensor: a tensor or a raw constant."""
+        if isinstance(x, Variable):
+            return self._read_variable(x)
+        if isinstance(x, (int, float, bool)) or type(x) is self._ndarray:
+            return x
+        if isinstance(x, _TensorBase):
+            raise ValueError(
+                f"Cannot mix backends: got a {x.engine.name} tensor in a {self.name} op. "
+                f"Convert it with ops.convert_to_numpy first."
+            )
+        return self._to_array(x)
+
+    def _read_variable(self, variable):
+        if variable._backend is not self:
+            raise ValueError(
+                f"Cannot mix backends: Variable {variable.name!r} belongs to the "
+                f"{variable.backend} backend, used in a {self.name} op."
+            )
+        value = variable.value
+        if type(value) is not self.Tensor:
+            value = self.convert_to_tensor(value)
+        for tape in self._tapes:
+            tape._variable_read(variable, value)
+        return value
+
+    def _to_array(self, x, dtype=None):
+        """Raw array of ``xp`` from a Python scalar, list, numpy array or foreign array."""
+        xp = self.xp
+        module = type(x).__module__
+        if module.startswith(("jax", "jaxlib")) or module.startswith("torch"):
+            raise ValueError(
+                f"Cannot mix backends: got a {module.split('.')[0]} array in a {self.name} op. "
+                "Convert it with numpy.asarray first."
+            )
+        if dtype is not None:
+            return xp.asarray(x, dtype=dtype)
+        array = xp.asarray(x)
+        if not hasattr(x, "dtype"):  # Python scalars and lists: floatx and int32, as Keras
+            if array.dtype.kind == "f":
+                array = array.astype(config.floatx())
+            elif array.dtype.kind in "iu":
+                array = array.astype("int32")
+        return array
+
+    def _unbroadcast(self, g, shape):
+        """Sums ``g`` down to ``shape``: the one place broadcasting is undone."""
+        if tuple(g.shape) == tuple(shape):
+            return g
+        extra = len(g.shape) - len(shape)
+        axes = tuple(range(extra)) + tuple(
+            extra + i for i, n in enumerate(shape) if n == 1 and g.shape[extra + i] != 1)
+        g = self.sum(g, axis=axes, keepdims=True) if axes else g
+        return self.reshape(g, tuple(shape))
+
+    # ------------------------------------------------------------------ arrays and dtypes
+    def convert_to_tensor(self, x, dtype=None):
+        if type(x) is self.Tensor:
+            return x if dtype is None else self.cast(x, dtype)
+        if isinstance(x, Variable):
+            value = self._read_variable(x)
+            return value if dtype is None else self.cast(value, dtype)
+        if isinstance(x, _TensorBase):
+            self._input(x)  # raises the mixing error
+        return self.Tensor(self._to_array(x, dtype))
+
+    def convert_to_numpy(self, x):
+        if isinstance(x, Variable):
+            x = x.value
+        if isinstance(x, _TensorBase):
+            x = x.data
+        return self._to_numpy(x)
+
+    def _to_numpy(self, array):
+        """Raw ``xp`` array to numpy (cupy overrides this to copy from the GPU)."""
+        return self.xp.asarray(array)
+
+    def is_tensor(self, x):
+        return type(x) is self.Tensor
+
+    def dtype(self, x):
+        if isinstance(x, Variable):
+            x = x.value
+        if isinstance(x, _TensorBase):
+            return x.data.dtype.name
+        return self._to_array(x).dtype.name
+
+    def shape(self, x):
+        if isinstance(x, (_TensorBase, Variable)):
+            return tuple(x.shape)
+        return tuple(self.xp.shape(x))
+
+    def ndim(self, x):
+        return len(self.shape(x))
+
+    def size(self, x):
+        size = 1
+        for n in self.shape(x):
+            size *= n
+        return size
+
+    def zeros(self, shape, dtype=None):
+        return self.Tensor(self.xp.zeros(_shape(shape), dtype=dtype or config.floatx()))
+
+    def ones(self, shape, dtype=None):
+        return self.Tensor(self.xp.ones(_shape(shape), dtype=dtype or config.floatx()))
+
+    def full(self, shape, fill_value, dtype=None):
+        fill_value = self.convert_to_numpy(fill_value) if isinstance(fill_value, (_TensorBase, Variable)) else fill_value
+        return self.Tensor(self.xp.full(_shape(shape), fill_value, dtype=dtype or config.floatx()))
+
+    def zeros_like(self, x, dtype=None):
+        return self.Tensor(self.xp.zeros(self.shape(x), dtype=dtype or self.dtype(x)))
+
+    def ones_like(self, x, dtype=None):
+        return self.Tensor(self.xp.ones(self.shape(x), dtype=dtype or self.dtype(x)))
+
+    def full_like(self, x, fill_value, dtype=None):
+        return self.Tensor(self.xp.full(self.shape(x), fill_value, dtype=dtype or self.dtype(x)))
+
+    def arange(self, start, stop=None, step=1, dtype=None):
+        if dtype is None:
+            values = (start, stop, step)
+            dtype = "int32" if all(isinstance(v, int) or v is None for v in values) else config.floatx()
+        if stop is None:
+            start, stop = 0, start
+        return self.Tensor(self.xp.arange(start, stop, step, dtype=dtype))
+
+    def eye(self, N, M=None, k=0, dtype=None):
+        return self.Tensor(self.xp.eye(N, M, k, dtype=dtype or config.floatx()))
+
+    # ------------------------------------------------------------------ autodiff
+    def GradientTape(self, persistent=False, watch_accessed_variables=True):
+        return _Tape(self, persistent=persistent, watch_accessed_variables=watch_accessed_variables)
+
+    def Variable(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", name=None):
+        return Variable(initializer, shape=shape, dtype=dtype, trainable=trainable,
+                        autocast=autocast, aggregation=aggregation, name=name, backend=self)
+
+    def value_and_grad(self, fn, argnums=0, has_aux=False):
+        single = isinstance(argnums, int)
+        positions = (argnums,) if single else tuple(argnums)
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            args = list(args)
+            for p in positions:
+                if p >= len(args):
+                    raise ValueError(
+                        f"value_and_grad: argnums={argnums} but the function was called with "
+                        f"{len(args)} positional arguments."
+                    )
+            tape = _Tape(self, persistent=False, watch_accessed_variables=False)
+            with tape:
+                for p in positions:
+                    # a fresh tensor per argument leaf; an identity op, so enclosing
+                    # tapes still see the link to the caller's tensors
+                    args[p] = tree.map_structure(self._identity, args[p])
+                    tape.watch(args[p])
+                out = fn(*args, **kwargs)
+            value, aux = out if has_aux else (out, None)
+            value_tensor = self.convert_to_tensor(value)
+            if value_tensor.data.size != 1:
+                raise ValueError(
+                    f"value_and_grad: the function must return a scalar, got shape {value_tensor.shape}."
+                )
+            sources = [args[p] for p in positions]
+            grads = tape.gradient(value_tensor, sources, unconnected_gradients="zero")
+            grads = grads[0] if single else tuple(grads)
+            return ((value_tensor, aux) if has_aux else value_tensor), grads
+
+        return wrapped
+
+    def grad(self, fn, argnums=0, has_aux=False):
+        value_and_grad = self.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
+
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            value, grads = value_and_grad(*args, **kwargs)
+            return (grads, value[1]) if has_aux else grads
+
+        return wrapped
+
+    def _identity(self, x):
+        if type(x) is not self.Tensor:
+            x = self.convert_to_tensor(x)
+        return self._apply(self._ops["identity"], (x,), (), {})
+
+    def jit(self, fn, static_argnums=None):
+        return fn
+
+
+def _shape(shape):
+    return (shape,) if isinstance(shape, int) else tuple(int(n) for n in shape)
+
+
+@functools.cache
+def _contract_names():
+    from ..interface import contract_names
+    return frozenset(contract_names())
+
+
+@functools.cache
+def _abstract_names():
+    """Contract methods the AutodiffBackend class does not implement itself."""
+    return frozenset(name for name in _contract_names()
+                     if getattr(AutodiffBackend, name) is getattr(Backend, name))
+
+
+def _defined_by_subclass(cls, name):
+    for klass in cls.__mro__:
+        if klass in (AutodiffBackend, Backend, object):
+            return False
+        if name in vars(klass):
+            return True
+    return False

@@ -1,0 +1,626 @@
+"""The backend contract: every op, its signature and its meaning.
+
+One file, one class. Each backend subclasses :class:`Backend` and implements
+every method; ``tests/backends/test_conformance.py`` lists any name a backend
+lacks or whose signature differs. Names and argument conventions follow
+``keras.ops``. The public namespace :mod:`kerasette.ops` forwards each name
+to the active backend.
+
+Conventions shared by every op:
+
+- "tensor" means the backend's native tensor, a :class:`~kerasette.backends.variable.Variable`
+  of the same backend, a numpy array, or a Python scalar / nested list. A
+  tensor of another backend raises ``ValueError`` naming both backends.
+- dtypes are preserved: float32 in, float32 out. Python floats and lists of
+  floats become ``floatx()``, Python ints become int32.
+- ``axis`` may be None (all axes), an int or a tuple of ints, negative allowed.
+- Ops listed in :data:`NON_DIFFERENTIABLE` return integer/bool results or
+  piecewise-constant values; a gradient through them is None (treated as zero).
+"""
+
+import inspect
+
+# Ops without a gradient, each with the reason. Every other op is cross-checked
+# against JAX and finite differences (tests/backends/test_gradients.py).
+NON_DIFFERENTIABLE = {
+    # creation and conversion
+    "convert_to_numpy": "returns a numpy array, outside every tape",
+    "zeros": "creation op, no tensor input", "ones": "creation op, no tensor input",
+    "full": "creation op, no tensor input", "zeros_like": "constant in its input",
+    "ones_like": "constant in its input", "full_like": "constant in its input",
+    "arange": "creation op, no tensor input", "eye": "creation op, no tensor input",
+    "shape": "returns a tuple of ints", "dtype": "returns a dtype name",
+    "ndim": "returns an int", "size": "returns an int", "is_tensor": "returns a bool",
+    # piecewise constant
+    "sign": "piecewise constant", "floor": "piecewise constant", "ceil": "piecewise constant",
+    "round": "piecewise constant", "floor_divide": "piecewise constant",
+    "equal": "boolean result", "not_equal": "boolean result", "less": "boolean result",
+    "less_equal": "boolean result", "greater": "boolean result", "greater_equal": "boolean result",
+    "logical_and": "boolean result", "logical_or": "boolean result",
+    "logical_not": "boolean result", "logical_xor": "boolean result",
+    "isnan": "boolean result", "isinf": "boolean result", "isfinite": "boolean result",
+    "argmax": "integer result", "argmin": "integer result", "all": "boolean result",
+    "any": "boolean result", "one_hot": "integer input, constant output",
+    # random
+    "normal": "random draw", "uniform": "random draw", "truncated_normal": "random draw",
+    "randint": "random draw", "shuffle": "random permutation (a gather; its gradient is not useful)",
+    # autodiff utilities
+    "stop_gradient": "blocks gradients by definition",
+    "value_and_grad": "a transformation, checked by the gradient tests themselves",
+    "grad": "a transformation, checked by the gradient tests themselves",
+    "jit": "a transformation", "GradientTape": "the tape itself",
+    "SeedGenerator": "random state", "Variable": "a container",
+}
+
+
+class Backend:
+    """The contract. Subclasses implement every method below."""
+
+    #: The backend's name: "numpy", "cupy" or "jax".
+    name = None
+
+    # ------------------------------------------------------------------ arrays and dtypes
+    def convert_to_tensor(self, x, dtype=None):
+        """``x`` (array, scalar, nested list, Variable, tensor) as this backend's tensor.
+
+        Python floats become ``floatx()``, Python ints int32; numpy arrays keep
+        their dtype unless ``dtype`` is given. A tensor of another backend
+        raises ``ValueError``.
+        """
+        raise NotImplementedError
+
+    def convert_to_numpy(self, x):
+        """``x`` as a numpy array (copied to host memory when needed)."""
+        raise NotImplementedError
+
+    def is_tensor(self, x):
+        """True for this backend's native tensor type (not Variables, not numpy arrays)."""
+        raise NotImplementedError
+
+    def cast(self, x, dtype):
+        """``x`` converted to ``dtype`` (a no-op, returning ``x``, when it already has it)."""
+        raise NotImplementedError
+
+    def dtype(self, x):
+        """The dtype of ``x`` as a standard name: "float32", "int32", "bool", ..."""
+        raise NotImplementedError
+
+    def shape(self, x):
+        """The shape of ``x`` as a tuple of ints."""
+        raise NotImplementedError
+
+    def ndim(self, x):
+        """Number of dimensions of ``x``."""
+        raise NotImplementedError
+
+    def size(self, x):
+        """Number of elements of ``x``."""
+        raise NotImplementedError
+
+    def zeros(self, shape, dtype=None):
+        """A tensor of zeros; dtype defaults to ``floatx()``."""
+        raise NotImplementedError
+
+    def ones(self, shape, dtype=None):
+        """A tensor of ones; dtype defaults to ``floatx()``."""
+        raise NotImplementedError
+
+    def full(self, shape, fill_value, dtype=None):
+        """A tensor filled with ``fill_value``; dtype defaults to ``floatx()``."""
+        raise NotImplementedError
+
+    def zeros_like(self, x, dtype=None):
+        """Zeros with the shape (and, unless given, the dtype) of ``x``."""
+        raise NotImplementedError
+
+    def ones_like(self, x, dtype=None):
+        """Ones with the shape (and, unless given, the dtype) of ``x``."""
+        raise NotImplementedError
+
+    def full_like(self, x, fill_value, dtype=None):
+        """``fill_value`` with the shape (and, unless given, the dtype) of ``x``."""
+        raise NotImplementedError
+
+    def arange(self, start, stop=None, step=1, dtype=None):
+        """Evenly spaced values in ``[start, stop)``; int32 for int arguments, else floatx."""
+        raise NotImplementedError
+
+    def eye(self, N, M=None, k=0, dtype=None):
+        """A 2-D tensor with ones on the ``k``-th diagonal; dtype defaults to floatx."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ elementwise
+    def add(self, x1, x2):
+        """``x1 + x2`` with broadcasting."""
+        raise NotImplementedError
+
+    def subtract(self, x1, x2):
+        """``x1 - x2`` with broadcasting."""
+        raise NotImplementedError
+
+    def multiply(self, x1, x2):
+        """``x1 * x2`` with broadcasting."""
+        raise NotImplementedError
+
+    def divide(self, x1, x2):
+        """``x1 / x2`` with broadcasting (true division; ints give floatx)."""
+        raise NotImplementedError
+
+    def floor_divide(self, x1, x2):
+        """``x1 // x2`` with broadcasting."""
+        raise NotImplementedError
+
+    def mod(self, x1, x2):
+        """``x1 % x2`` with broadcasting (sign of the divisor, like numpy)."""
+        raise NotImplementedError
+
+    def negative(self, x):
+        """``-x``."""
+        raise NotImplementedError
+
+    def power(self, x1, x2):
+        """``x1 ** x2`` with broadcasting."""
+        raise NotImplementedError
+
+    def square(self, x):
+        """``x * x``."""
+        raise NotImplementedError
+
+    def sqrt(self, x):
+        """Square root."""
+        raise NotImplementedError
+
+    def exp(self, x):
+        """``e ** x``."""
+        raise NotImplementedError
+
+    def log(self, x):
+        """Natural logarithm."""
+        raise NotImplementedError
+
+    def log1p(self, x):
+        """``log(1 + x)``, accurate for small ``x``."""
+        raise NotImplementedError
+
+    def expm1(self, x):
+        """``exp(x) - 1``, accurate for small ``x``."""
+        raise NotImplementedError
+
+    def abs(self, x):
+        """Absolute value (gradient ``sign(x)``, 0 at 0)."""
+        raise NotImplementedError
+
+    def sign(self, x):
+        """-1, 0 or 1."""
+        raise NotImplementedError
+
+    def maximum(self, x1, x2):
+        """Elementwise maximum with broadcasting (ties send the gradient to ``x1``)."""
+        raise NotImplementedError
+
+    def minimum(self, x1, x2):
+        """Elementwise minimum with broadcasting (ties send the gradient to ``x1``)."""
+        raise NotImplementedError
+
+    def clip(self, x, x_min, x_max):
+        """``x`` limited to ``[x_min, x_max]``; gradient 1 inside, 0 outside."""
+        raise NotImplementedError
+
+    def where(self, condition, x1=None, x2=None):
+        """``x1`` where ``condition`` else ``x2`` (broadcast). With only ``condition``,
+        the indices of its non-zero elements, as ``numpy.nonzero``."""
+        raise NotImplementedError
+
+    def sin(self, x):
+        """Sine."""
+        raise NotImplementedError
+
+    def cos(self, x):
+        """Cosine."""
+        raise NotImplementedError
+
+    def tanh(self, x):
+        """Hyperbolic tangent."""
+        raise NotImplementedError
+
+    def erf(self, x):
+        """The error function."""
+        raise NotImplementedError
+
+    def floor(self, x):
+        """Largest integer not above ``x`` (same float dtype)."""
+        raise NotImplementedError
+
+    def ceil(self, x):
+        """Smallest integer not below ``x`` (same float dtype)."""
+        raise NotImplementedError
+
+    def round(self, x, decimals=0):
+        """Round half to even, to ``decimals`` places."""
+        raise NotImplementedError
+
+    def equal(self, x1, x2):
+        """``x1 == x2`` (bool)."""
+        raise NotImplementedError
+
+    def not_equal(self, x1, x2):
+        """``x1 != x2`` (bool)."""
+        raise NotImplementedError
+
+    def less(self, x1, x2):
+        """``x1 < x2`` (bool)."""
+        raise NotImplementedError
+
+    def less_equal(self, x1, x2):
+        """``x1 <= x2`` (bool)."""
+        raise NotImplementedError
+
+    def greater(self, x1, x2):
+        """``x1 > x2`` (bool)."""
+        raise NotImplementedError
+
+    def greater_equal(self, x1, x2):
+        """``x1 >= x2`` (bool)."""
+        raise NotImplementedError
+
+    def logical_and(self, x1, x2):
+        """Elementwise AND (bool)."""
+        raise NotImplementedError
+
+    def logical_or(self, x1, x2):
+        """Elementwise OR (bool)."""
+        raise NotImplementedError
+
+    def logical_not(self, x):
+        """Elementwise NOT (bool)."""
+        raise NotImplementedError
+
+    def logical_xor(self, x1, x2):
+        """Elementwise XOR (bool)."""
+        raise NotImplementedError
+
+    def isnan(self, x):
+        """True where ``x`` is NaN."""
+        raise NotImplementedError
+
+    def isinf(self, x):
+        """True where ``x`` is +-inf."""
+        raise NotImplementedError
+
+    def isfinite(self, x):
+        """True where ``x`` is neither NaN nor inf."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ activations
+    def relu(self, x):
+        """``max(x, 0)``."""
+        raise NotImplementedError
+
+    def relu6(self, x):
+        """``min(max(x, 0), 6)``."""
+        raise NotImplementedError
+
+    def leaky_relu(self, x, negative_slope=0.2):
+        """``x`` if ``x >= 0`` else ``negative_slope * x``."""
+        raise NotImplementedError
+
+    def elu(self, x, alpha=1.0):
+        """``x`` if ``x > 0`` else ``alpha * (exp(x) - 1)``."""
+        raise NotImplementedError
+
+    def selu(self, x):
+        """``scale * elu(x, alpha)`` with alpha=1.67326324, scale=1.05070098."""
+        raise NotImplementedError
+
+    def gelu(self, x, approximate=True):
+        """Gaussian error linear unit: ``x * Phi(x)`` exactly (``approximate=False``,
+        via erf) or with the tanh approximation (default, as Keras 3)."""
+        raise NotImplementedError
+
+    def sigmoid(self, x):
+        """``1 / (1 + exp(-x))``, stable for large ``|x|``."""
+        raise NotImplementedError
+
+    def hard_sigmoid(self, x):
+        """``relu6(x + 3) / 6``."""
+        raise NotImplementedError
+
+    def softplus(self, x):
+        """``log(1 + exp(x))``, stable for large ``|x|``."""
+        raise NotImplementedError
+
+    def softsign(self, x):
+        """``x / (1 + |x|)``."""
+        raise NotImplementedError
+
+    def silu(self, x):
+        """``x * sigmoid(x)`` (swish)."""
+        raise NotImplementedError
+
+    def softmax(self, x, axis=-1):
+        """``exp(x) / sum(exp(x))`` along ``axis``, computed stably."""
+        raise NotImplementedError
+
+    def log_softmax(self, x, axis=-1):
+        """``x - logsumexp(x)`` along ``axis``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, x, axis=None, keepdims=False):
+        """Sum over ``axis``."""
+        raise NotImplementedError
+
+    def mean(self, x, axis=None, keepdims=False):
+        """Mean over ``axis`` (ints give floatx)."""
+        raise NotImplementedError
+
+    def max(self, x, axis=None, keepdims=False):
+        """Maximum over ``axis``; the gradient is shared equally among ties."""
+        raise NotImplementedError
+
+    def min(self, x, axis=None, keepdims=False):
+        """Minimum over ``axis``; the gradient is shared equally among ties."""
+        raise NotImplementedError
+
+    def prod(self, x, axis=None, keepdims=False):
+        """Product over ``axis``."""
+        raise NotImplementedError
+
+    def var(self, x, axis=None, keepdims=False):
+        """Population variance (``ddof=0``) over ``axis``."""
+        raise NotImplementedError
+
+    def std(self, x, axis=None, keepdims=False):
+        """Population standard deviation over ``axis``."""
+        raise NotImplementedError
+
+    def argmax(self, x, axis=None, keepdims=False):
+        """Index of the maximum (first one on ties), int32."""
+        raise NotImplementedError
+
+    def argmin(self, x, axis=None, keepdims=False):
+        """Index of the minimum (first one on ties), int32."""
+        raise NotImplementedError
+
+    def logsumexp(self, x, axis=None, keepdims=False):
+        """``log(sum(exp(x)))`` over ``axis``, computed stably."""
+        raise NotImplementedError
+
+    def all(self, x, axis=None, keepdims=False):
+        """True where every element over ``axis`` is true."""
+        raise NotImplementedError
+
+    def any(self, x, axis=None, keepdims=False):
+        """True where some element over ``axis`` is true."""
+        raise NotImplementedError
+
+    def cumsum(self, x, axis=None):
+        """Cumulative sum along ``axis`` (flattened when None)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ linear algebra
+    def matmul(self, x1, x2):
+        """Matrix product with numpy's rules: batched, broadcasting leading dims, 1-D operands
+        promoted and the added dimension removed."""
+        raise NotImplementedError
+
+    def dot(self, x1, x2):
+        """``numpy.dot``: sum over the last axis of ``x1`` and the second-to-last of ``x2``."""
+        raise NotImplementedError
+
+    def tensordot(self, x1, x2, axes=2):
+        """``numpy.tensordot``."""
+        raise NotImplementedError
+
+    def einsum(self, subscripts, *operands):
+        """``numpy.einsum`` (explicit and implicit output, ellipsis)."""
+        raise NotImplementedError
+
+    def transpose(self, x, axes=None):
+        """Permutes the axes (reverses them when ``axes`` is None)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, x, newshape):
+        """``x`` with a new shape (one entry may be -1)."""
+        raise NotImplementedError
+
+    def expand_dims(self, x, axis):
+        """Inserts a length-1 axis (or several, for a tuple) at ``axis``."""
+        raise NotImplementedError
+
+    def squeeze(self, x, axis=None):
+        """Removes length-1 axes (all of them when ``axis`` is None)."""
+        raise NotImplementedError
+
+    def concatenate(self, xs, axis=0):
+        """Joins a sequence of tensors along an existing axis."""
+        raise NotImplementedError
+
+    def stack(self, x, axis=0):
+        """Joins a sequence of same-shape tensors along a new axis."""
+        raise NotImplementedError
+
+    def split(self, x, indices_or_sections, axis=0):
+        """A list of sub-tensors (``numpy.split``)."""
+        raise NotImplementedError
+
+    def broadcast_to(self, x, shape):
+        """``x`` broadcast to ``shape``."""
+        raise NotImplementedError
+
+    def tile(self, x, repeats):
+        """``x`` repeated ``repeats`` times along each axis (``numpy.tile``)."""
+        raise NotImplementedError
+
+    def repeat(self, x, repeats, axis=None):
+        """Each element repeated (``numpy.repeat``; ``repeats`` an int or a sequence)."""
+        raise NotImplementedError
+
+    def pad(self, x, pad_width, mode="constant", constant_values=None):
+        """Pads ``x``; ``mode`` one of "constant", "reflect", "symmetric", "edge"."""
+        raise NotImplementedError
+
+    def flip(self, x, axis=None):
+        """Reverses the order of elements along ``axis`` (all axes when None)."""
+        raise NotImplementedError
+
+    def take(self, x, indices, axis=None):
+        """Elements at integer ``indices`` along ``axis`` (flattened when None); the gradient
+        scatter-adds, so repeated indices accumulate."""
+        raise NotImplementedError
+
+    def take_along_axis(self, x, indices, axis=None):
+        """``numpy.take_along_axis``; the gradient scatter-adds."""
+        raise NotImplementedError
+
+    def one_hot(self, x, num_classes, axis=-1, dtype=None):
+        """One-hot encoding of integer ``x``; out-of-range indices give all-zero rows."""
+        raise NotImplementedError
+
+    def get_item(self, x, key):
+        """``x[key]`` for basic (ints, slices, None, Ellipsis) and integer-array / boolean keys;
+        the gradient scatter-adds. Tensors' ``__getitem__`` calls this."""
+        raise NotImplementedError
+
+    def slice(self, inputs, start_indices, shape):
+        """The block of ``inputs`` starting at ``start_indices`` with extent ``shape``."""
+        raise NotImplementedError
+
+    def moveaxis(self, x, source, destination):
+        """Moves axes to new positions (``numpy.moveaxis``)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ nn
+    def conv(self, inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+        """N-D convolution (N = 1 or 2), cross-correlation as in Keras.
+
+        ``inputs``: (batch, *spatial, channels) for channels_last, (batch, channels, *spatial)
+        for channels_first. ``kernel``: (*kernel_spatial, channels // groups, filters); the
+        number of groups is ``channels // kernel.shape[-2]``. ``strides`` and
+        ``dilation_rate`` an int or a tuple per spatial dim; ``padding`` "valid" or "same"
+        (TensorFlow's "same": output size ceil(size / stride), extra padding at the end).
+        """
+        raise NotImplementedError
+
+    def conv_transpose(self, inputs, kernel, strides=1, padding="valid", output_padding=None,
+                       data_format=None, dilation_rate=1):
+        """Transposed convolution (the gradient of ``conv`` with respect to its input), 1-D or 2-D.
+
+        ``kernel``: (*kernel_spatial, filters, channels) — Keras's Conv2DTranspose layout.
+        Output spatial size for padding "valid": ``(n - 1) * stride + k`` (+ output_padding);
+        "same": ``n * stride`` (+ output_padding), as Keras computes it.
+        """
+        raise NotImplementedError
+
+    def max_pool(self, inputs, pool_size, strides=None, padding="valid", data_format=None):
+        """Max pooling, 1-D or 2-D; ``strides`` defaults to ``pool_size``. The gradient goes to
+        the first maximum of each window."""
+        raise NotImplementedError
+
+    def average_pool(self, inputs, pool_size, strides=None, padding="valid", data_format=None):
+        """Average pooling, 1-D or 2-D; with padding "same" the padded cells are not counted."""
+        raise NotImplementedError
+
+    def moments(self, x, axes, keepdims=False, synchronized=False):
+        """``(mean, variance)`` of ``x`` over ``axes``."""
+        raise NotImplementedError
+
+    def batch_normalization(self, x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
+        """``(x - mean) / sqrt(variance + epsilon) * scale + offset``, where the 1-D statistics
+        and parameters run along ``axis`` of ``x``."""
+        raise NotImplementedError
+
+    def binary_crossentropy(self, target, output, from_logits=False):
+        """Elementwise binary cross-entropy. With ``from_logits`` the stable form
+        ``max(z, 0) - z * t + log1p(exp(-|z|))``; otherwise ``output`` is clipped to
+        ``[epsilon, 1 - epsilon]``."""
+        raise NotImplementedError
+
+    def categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        """``-sum(target * log_softmax(output))`` along ``axis`` when ``from_logits``; otherwise
+        ``output`` is normalised to sum to 1 and clipped to ``[epsilon, 1 - epsilon]``."""
+        raise NotImplementedError
+
+    def sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
+        """As :meth:`categorical_crossentropy` with integer class ids ``target``
+        (shape of ``output`` without ``axis``)."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ random
+    def SeedGenerator(self, seed=None):
+        """A stateful source of seeds for the random ops: each draw advances its state, so
+        two generators built with the same seed give the same sequence of numbers."""
+        raise NotImplementedError
+
+    def normal(self, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        """Normal samples. ``seed``: an int, a SeedGenerator, or None (a fresh draw)."""
+        raise NotImplementedError
+
+    def uniform(self, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+        """Uniform samples in ``[minval, maxval)``."""
+        raise NotImplementedError
+
+    def truncated_normal(self, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+        """Normal samples redrawn until within two standard deviations of the mean."""
+        raise NotImplementedError
+
+    def randint(self, shape, minval, maxval, dtype="int32", seed=None):
+        """Integers in ``[minval, maxval)``."""
+        raise NotImplementedError
+
+    def dropout(self, inputs, rate, noise_shape=None, seed=None):
+        """Zeros a ``rate`` fraction of entries and scales the rest by ``1 / (1 - rate)``;
+        ``noise_shape`` broadcasts one mask over axes of size 1."""
+        raise NotImplementedError
+
+    def shuffle(self, x, axis=0, seed=None):
+        """``x`` with its entries permuted along ``axis``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ autodiff
+    def stop_gradient(self, x):
+        """``x``, seen by every gradient as a constant."""
+        raise NotImplementedError
+
+    def value_and_grad(self, fn, argnums=0, has_aux=False):
+        """``jax.value_and_grad``: a function returning ``(value, grads)`` (or
+        ``((value, aux), grads)`` with ``has_aux``). ``fn`` returns a scalar; ``argnums``
+        an int or a tuple; arguments may be nested lists/tuples/dicts of tensors, and
+        grads have the same structure. Unconnected arguments get zeros."""
+        raise NotImplementedError
+
+    def grad(self, fn, argnums=0, has_aux=False):
+        """Like :meth:`value_and_grad`, returning only the gradients (and aux)."""
+        raise NotImplementedError
+
+    def GradientTape(self, persistent=False, watch_accessed_variables=True):
+        """A TensorFlow-style tape: ``with tape: ...`` records ops; ``tape.watch(x)``;
+        ``tape.gradient(target, sources, output_gradients=None)`` returns gradients in the
+        structure of ``sources`` (None where unconnected). Trainable Variables read inside
+        are watched unless ``watch_accessed_variables=False``. Tapes nest: an outer tape
+        records the inner tape's gradient computation, giving higher derivatives. A
+        non-persistent tape allows one ``gradient`` call."""
+        raise NotImplementedError
+
+    def Variable(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
+                 aggregation="none", name=None):
+        """A :class:`~kerasette.backends.variable.Variable` owned by this backend."""
+        raise NotImplementedError
+
+    def jit(self, fn, static_argnums=None):
+        """``fn`` compiled when the backend can (``jax.jit``); ``fn`` itself elsewhere."""
+        raise NotImplementedError
+
+
+def contract_names():
+    """Every name in the contract, in the order it is declared."""
+    return [name for name, member in vars(Backend).items()
+            if callable(member) and not name.startswith("_")]
+
+
+def contract_signature(name):
+    """The signature of contract method ``name``, without ``self``."""
+    signature = inspect.signature(getattr(Backend, name))
+    parameters = list(signature.parameters.values())[1:]
+    return signature.replace(parameters=parameters)

@@ -1,0 +1,37 @@
+"""kerasette: a Keras-3-compatible deep learning API on readable backends.
+
+``import kerasette as keras``; choose the backend with ``KERASETTE_BACKEND``
+(``numpy``, the default; ``cupy``; ``jax``).
+"""
+
+from kerasette import backend
+from kerasette.backend import _initialize
+
+_initialize()
+
+from kerasette import config, ops  # noqa: E402
+from kerasette.backends.variable import StatelessScope, Variable  # noqa: E402
+
+__version__ = "0.1.0.dev0"
+
+
+class GradientTape:
+    """Records operations for automatic differentiation, on the active backend.
+
+    ``GradientTape(persistent=False, watch_accessed_variables=True)``; see
+    :meth:`kerasette.backends.interface.Backend.GradientTape`.
+
+    Example:
+        >>> x = kerasette.Variable(3.0)
+        >>> with kerasette.GradientTape() as tape:
+        ...     y = x * x
+        >>> float(tape.gradient(y, x))
+        6.0
+    """
+
+    def __new__(cls, persistent=False, watch_accessed_variables=True):
+        return backend.get_backend().GradientTape(
+            persistent=persistent, watch_accessed_variables=watch_accessed_variables)
+
+
+__all__ = ["backend", "config", "ops", "GradientTape", "Variable", "StatelessScope"]

@@ -1,0 +1,34 @@
+"""The public op namespace (mirrors ``keras.ops``): every op forwards to the active backend.
+
+Each name of the contract (:mod:`kerasette.backends.interface`) is a function
+here with the contract's signature and documentation; calling it runs the
+active backend's op. Example::
+
+    from kerasette import ops
+    x = ops.convert_to_tensor([[1.0, 2.0], [3.0, 4.0]])
+    y = ops.softmax(x @ ops.transpose(x))
+"""
+
+from kerasette.backends import active as _active
+from kerasette.backends.interface import Backend as _Backend
+from kerasette.backends.interface import contract_names as _contract_names
+from kerasette.backends.interface import contract_signature as _contract_signature
+
+
+def _forwarder(name):
+    def op(*args, **kwargs):
+        return getattr(_active.current, name)(*args, **kwargs)
+    op.__name__ = op.__qualname__ = name
+    op.__module__ = __name__
+    op.__doc__ = getattr(_Backend, name).__doc__
+    op.__signature__ = _contract_signature(name)
+    return op
+
+
+__all__ = []
+for _name in _contract_names():
+    if _name in ("GradientTape", "Variable"):
+        continue  # top-level names: kerasette.GradientTape, kerasette.Variable
+    globals()[_name] = _forwarder(_name)
+    __all__.append(_name)
+del _name
