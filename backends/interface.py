@@ -195,11 +195,11 @@ class Backend:
         raise NotImplementedError
 
     def maximum(self, x1, x2):
-        """Elementwise maximum with broadcasting (ties send the gradient to ``x1``)."""
+        """Elementwise maximum with broadcasting (on ties each input gets half the gradient, as JAX)."""
         raise NotImplementedError
 
     def minimum(self, x1, x2):
-        """Elementwise minimum with broadcasting (ties send the gradient to ``x1``)."""
+        """Elementwise minimum with broadcasting (on ties each input gets half the gradient, as JAX)."""
         raise NotImplementedError
 
     def clip(self, x, x_min, x_max):

@@ -52,7 +52,15 @@ def get_backend(name=None):
             "(set with KERASETTE_BACKEND or kerasette.backend.use)."
         )
     if name not in _loaded:
-        module = importlib.import_module(f"kerasette.backends.{name}")
+        try:
+            module = importlib.import_module(f"kerasette.backends.{name}")
+        except ModuleNotFoundError as error:
+            if name == "jax" and (error.name or "").split(".")[0] in ("jax", "jaxlib"):
+                raise ImportError(
+                    f"The jax backend needs JAX, which is not installed ({error}). Install it with "
+                    'pip install "kerasette[jax]", or choose another backend: KERASETTE_BACKEND=numpy.'
+                ) from None
+            raise
         _loaded[name] = module.backend
     return _loaded[name]
 
