@@ -1,0 +1,553 @@
+"""Layer: the base class of every layer and model.
+
+A layer is ``build(input_shape)`` (create weights with :meth:`Layer.add_weight`)
+plus ``call(inputs)`` written with :mod:`kerasette.ops` only, so it runs on
+every backend. Sublayers, Variables and SeedGenerators assigned as attributes
+(directly, or inside lists, tuples and dicts) are tracked automatically.
+
+Calling a layer on symbolic tensors (``keras.Input``) builds a functional
+graph instead of computing: see :mod:`kerasette.models.functional`.
+"""
+
+import inspect
+import threading
+
+import numpy as np
+
+from kerasette import backend as _backend
+from kerasette import ops
+from kerasette.backends import tree
+from kerasette.backends.config import floatx
+from kerasette.backends.seed import SeedGenerator
+from kerasette.backends.variable import StatelessScope, Variable
+from kerasette.layers.input_spec import assert_input_compatibility
+from kerasette.layers.keras_tensor import KerasTensor
+from kerasette.layers.node import Node
+from kerasette.utils.naming import auto_name, to_snake_case
+
+_context = threading.local()
+
+
+class CallContext:
+    """State shared by the nested layer calls of one outermost call: the training flag and
+    the losses added with ``add_loss``."""
+
+    def __init__(self, training):
+        self.training = training
+
+
+def current_call_context():
+    """The :class:`CallContext` of the outermost layer call in progress, or None."""
+    return getattr(_context, "call", None)
+
+
+class Layer:
+    """The class from which all layers inherit (Keras 3 ``keras.layers.Layer``).
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name (default: the class name in snake_case, made unique).
+        dtype: the dtype of weights and computations (default ``floatx()``).
+        activity_regularizer: a penalty on the layer's output, added to the loss.
+        input_shape, input_dim, batch_size: for the first layer of a Sequential model.
+
+    Example:
+        >>> class Linear(kerasette.layers.Layer):
+        ...     def __init__(self, units=32, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.units = units
+        ...     def build(self, input_shape):
+        ...         self.w = self.add_weight(shape=(input_shape[-1], self.units),
+        ...                                  initializer="glorot_uniform")
+        ...         self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+        ...     def call(self, inputs):
+        ...         return ops.matmul(inputs, self.w) + self.b
+    """
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
+                 name=None, **kwargs):
+        input_shape = kwargs.pop("input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_size = kwargs.pop("batch_size", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        kwargs.pop("input_dtype", None)
+        kwargs.pop("dynamic", None)
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
+            )
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + tuple(input_shape)
+        else:
+            self._batch_input_shape = None
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = _standardize_dtype(dtype)
+        self.autocast = autocast
+        self.built = False
+        self.input_spec = None
+        self.supports_masking = False
+        self._own_trainable = []
+        self._own_non_trainable = []
+        self._regularized = []  # (variable, regularizer)
+        self._losses = []
+        self._inbound_nodes = []
+        self._build_shapes = None
+        from kerasette import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", name=None):
+        """Creates a weight Variable owned by this layer.
+
+        Args:
+            shape: the weight's shape (default ``()``).
+            initializer: name or initializer object (default "glorot_uniform" for floats,
+                "zeros" otherwise).
+            dtype: default the layer's dtype.
+            trainable: whether training updates it.
+            regularizer: a penalty on its value added to the layer's losses.
+            constraint: a function applied to the value after each optimizer update.
+            name: the variable's name.
+        """
+        from kerasette import initializers, regularizers, constraints
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        dtype = _standardize_dtype(dtype or self.dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        initializer = initializers.get(initializer)
+        name = name or f"variable_{len(self._own_trainable) + len(self._own_non_trainable)}"
+        variable = Variable(initializer, shape=shape, dtype=dtype, trainable=trainable,
+                            autocast=autocast, aggregation=aggregation, name=name)
+        variable.path = f"{self.name}/{name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint) if constraint is not None else None
+        (self._own_trainable if trainable else self._own_non_trainable).append(variable)
+        if variable.regularizer is not None:
+            self._regularized.append(variable)
+        return variable
+
+    def _tracked(self):
+        """Sublayers, extra Variables and SeedGenerators held in attributes, in assignment order."""
+        layers, variables, seeds = [], [], []
+        for key, value in vars(self).items():
+            if key in _UNTRACKED:
+                continue
+            for item in _tracked_items(value):
+                if isinstance(item, Layer) and item is not self:
+                    layers.append(item)
+                elif isinstance(item, Variable):
+                    variables.append(item)
+                elif isinstance(item, SeedGenerator):
+                    seeds.append(item)
+        return _unique(layers), _unique(variables), _unique(seeds)
+
+    @property
+    def _layers(self):
+        return self._tracked()[0]
+
+    def _own_variables(self):
+        trainable = list(self._own_trainable)
+        non_trainable = list(self._own_non_trainable)
+        _, extra, _ = self._tracked()
+        known = {id(v) for v in trainable + non_trainable}
+        for v in extra:
+            if id(v) not in known:
+                (trainable if v.trainable else non_trainable).append(v)
+        return trainable, non_trainable
+
+    @property
+    def weights(self):
+        """Every weight of the layer and its sublayers: own trainable, own non-trainable,
+        then each sublayer's, without duplicates."""
+        trainable, non_trainable = self._own_variables()
+        result = trainable + non_trainable
+        for layer in self._layers:
+            result.extend(layer.weights)
+        return _unique(result)
+
+    @property
+    def trainable_weights(self):
+        """The weights training updates (none when ``trainable`` is False)."""
+        if not self.trainable:
+            return []
+        trainable, _ = self._own_variables()
+        result = [v for v in trainable if v.trainable]
+        for layer in self._layers:
+            result.extend(layer.trainable_weights)
+        return _unique(result)
+
+    @property
+    def non_trainable_weights(self):
+        """The weights training leaves alone (all of them when ``trainable`` is False)."""
+        if not self.trainable:
+            return self.weights
+        trainable, non_trainable = self._own_variables()
+        result = [v for v in trainable if not v.trainable] + non_trainable
+        for layer in self._layers:
+            result.extend(layer.non_trainable_weights)
+        return _unique(result)
+
+    @property
+    def variables(self):
+        """All state: the weights plus the random generators' states."""
+        return _unique(self.weights + self._seed_states())
+
+    @property
+    def trainable_variables(self):
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self):
+        """Non-trainable weights plus the random generators' states (the state a stateless
+        train step threads through)."""
+        return _unique(self.non_trainable_weights + self._seed_states())
+
+    def _seed_states(self):
+        states = [seed.state for seed in self._tracked()[2]]
+        for layer in self._layers:
+            states.extend(layer._seed_states())
+        return states
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        """Freezes or unfreezes the layer and all its sublayers."""
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    def get_weights(self):
+        """The weights' values as a list of numpy arrays."""
+        return [np.array(v.numpy()) for v in self.weights]
+
+    def set_weights(self, weights):
+        """Sets the weights from a list of arrays, in the order of :attr:`weights`."""
+        mine = self.weights
+        if len(weights) != len(mine):
+            raise ValueError(
+                f'Layer "{self.name}" expects {len(mine)} weight arrays, got {len(weights)}.'
+            )
+        for variable, value in zip(mine, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(
+                    f'Layer "{self.name}" weight "{variable.path}" has shape {variable.shape}, '
+                    f"got a value of shape {value.shape}."
+                )
+            variable.assign(value)
+
+    def count_params(self):
+        """Total number of scalars in the weights."""
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" is not built yet, so its weights do not exist: call it on '
+                "data or call build(input_shape) first."
+            )
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    # ------------------------------------------------------------------ losses
+    def add_loss(self, loss):
+        """Adds a scalar loss (a regularization term) computed in ``call``; the trainer adds it
+        to the model's loss."""
+        self._losses.append(loss)
+
+    @property
+    def losses(self):
+        """Losses added during the last call, plus weight regularization penalties."""
+        result = list(self._losses)
+        for variable in self._regularized:
+            result.append(variable.regularizer(variable))
+        for layer in self._layers:
+            result.extend(layer.losses)
+        return result
+
+    def _clear_losses(self):
+        self._losses = []
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # ------------------------------------------------------------------ building and calling
+    def build(self, input_shape):
+        """Creates the weights, given the input shape. Called once, by the first ``__call__``."""
+        self.built = True
+
+    # the default build creates nothing; sublayers build themselves when called
+    build._builds_by_calling = True
+
+    def call(self, *args, **kwargs):
+        """The layer's computation, with :mod:`kerasette.ops`. Subclasses implement it."""
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement call().")
+
+    def compute_output_shape(self, input_shape):
+        """The output shape for ``input_shape`` (None for unknown sizes)."""
+        raise NotImplementedError
+
+    def compute_output_spec(self, *args, **kwargs):
+        """The output as KerasTensors, for symbolic inputs. Uses :meth:`compute_output_shape`
+        when the layer defines it, else runs ``call`` on zeros."""
+        first = args[0] if args else next(iter(kwargs.values()))
+        if _overrides(self, "compute_output_shape"):
+            shapes = self.compute_output_shape(_shapes_of(first))
+            return _keras_tensors_from_shapes(shapes, self.dtype)
+        return self._output_spec_by_running(args, kwargs)
+
+    def _output_spec_by_running(self, args, kwargs):
+        """Runs ``call`` on zeros twice, with unknown sizes set to two different values; output
+        dimensions that change are unknown (None)."""
+        results = []
+        for size in (2, 3):
+            def concrete(x):
+                if isinstance(x, KerasTensor):
+                    shape = tuple(size if d is None else d for d in x.shape)
+                    return ops.zeros(shape, dtype=x.dtype)
+                return x
+            c_args = tree.map_structure(concrete, args)
+            c_kwargs = tree.map_structure(concrete, kwargs)
+            state = [(v, v.value) for v in self.variables]
+            with StatelessScope(state):
+                with _CallScope(training=False, layer=self):
+                    out = self.call(*c_args, **_with_training(self, c_kwargs, False))
+            results.append(out)
+        flat_a, treedef = tree.flatten(results[0])
+        flat_b = tree.flatten(results[1])[0]
+        specs = []
+        for a, b in zip(flat_a, flat_b):
+            shape = tuple(da if da == db else None for da, db in zip(ops.shape(a), ops.shape(b)))
+            specs.append(KerasTensor(shape, dtype=ops.dtype(a)))
+        return tree.unflatten(treedef, specs)
+
+    def __call__(self, *args, **kwargs):
+        if not args and not kwargs:
+            raise ValueError(f'Layer "{self.name}" was called without inputs.')
+        flat = tree.flatten((args, kwargs))[0]
+        if any(isinstance(x, KerasTensor) for x in flat):
+            return self._symbolic_call(args, kwargs)
+        if args:
+            args = (self._convert_inputs(args[0]),) + tuple(args[1:])
+        first = args[0] if args else next(iter(kwargs.values()))
+        shapes = _shapes_of(first)
+        self._maybe_build(shapes)
+        assert_input_compatibility(self, self.input_spec, shapes)
+
+        outer = current_call_context()
+        training = kwargs.get("training")
+        if training is None and outer is not None:
+            training = outer.training
+        if _accepts_training(self):
+            kwargs = dict(kwargs)
+            kwargs["training"] = training if training is not None else _default_training(self)
+        else:
+            kwargs.pop("training", None)
+        if outer is None:
+            self._clear_losses()
+        self._losses = []
+        with _CallScope(training=training, layer=self):
+            outputs = self.call(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            for output in tree.flatten(outputs)[0]:
+                self.add_loss(self.activity_regularizer(output))
+        return outputs
+
+    def _convert_inputs(self, inputs):
+        """numpy arrays and lists become tensors; floats are cast to the layer's dtype."""
+        def convert(x):
+            if x is None or isinstance(x, (str, bytes)):
+                return x
+            if isinstance(x, (np.ndarray, list, float, int)) or ops.is_tensor(x):
+                kind = np.dtype(ops.dtype(x)).kind if not isinstance(x, list) else "f"
+                if kind == "f" and self.autocast:
+                    return ops.cast(ops.convert_to_tensor(x), self.dtype)
+                return ops.convert_to_tensor(x)
+            return x
+        return tree.map_structure(convert, inputs)
+
+    def _maybe_build(self, shapes):
+        if self.built:
+            return
+        self._build_shapes = shapes
+        if not getattr(type(self).build, "_builds_by_calling", False):
+            _backend_guard_build(self, shapes)
+        self.built = True
+
+    def _symbolic_call(self, args, kwargs):
+        first = args[0] if args else next(iter(kwargs.values()))
+        shapes = _shapes_of(first)
+        self._maybe_build(shapes)
+        assert_input_compatibility(self, self.input_spec, shapes)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    # ------------------------------------------------------------------ functional helpers
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a graph."""
+        return self._node(0, "input").call_args[0]
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a graph."""
+        return self._node(0, "output").outputs
+
+    def _node(self, index, what):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f'Layer "{self.name}" has no {what}: it was never called on a symbolic input.'
+            )
+        return self._inbound_nodes[index]
+
+    # ------------------------------------------------------------------ config
+    def get_config(self):
+        """The constructor arguments that recreate this layer (without weights)."""
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        """Creates a layer from :meth:`get_config`'s output."""
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+_UNTRACKED = frozenset({"_inbound_nodes", "_own_trainable", "_own_non_trainable", "_regularized",
+                        "_losses", "_build_shapes", "input_spec", "activity_regularizer",
+                        "_compile_state", "optimizer", "_outer_layer", "_functional",
+                        "_inputs_struct", "_outputs_struct", "_input_tensors", "_output_tensors",
+                        "_nodes", "_output_tensor"})
+
+
+def _tracked_items(value, depth=0):
+    if isinstance(value, (Layer, Variable, SeedGenerator)):
+        yield value
+    elif depth < 3 and isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _tracked_items(item, depth + 1)
+    elif depth < 3 and isinstance(value, dict):
+        for item in value.values():
+            yield from _tracked_items(item, depth + 1)
+
+
+def _unique(items):
+    seen = set()
+    result = []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            result.append(item)
+    return result
+
+
+def _standardize_dtype(dtype):
+    if dtype is None:
+        return floatx()
+    if isinstance(dtype, dict):  # a serialized DTypePolicy from a Keras file
+        dtype = dtype.get("config", {}).get("name", floatx())
+    name = getattr(dtype, "name", dtype)
+    if name in ("mixed_float16", "mixed_bfloat16"):
+        return floatx()
+    return np.dtype(name).name if name != "bfloat16" else "bfloat16"
+
+
+def _overrides(layer, method):
+    return getattr(type(layer), method) is not getattr(Layer, method)
+
+
+def _shapes_of(x):
+    """The shape of a tensor, or the structure of shapes of a structure of tensors."""
+    if isinstance(x, KerasTensor):
+        return x.shape
+    if isinstance(x, (list, tuple)):
+        return type(x)(_shapes_of(item) for item in x) if not hasattr(x, "_fields") else tuple(
+            _shapes_of(item) for item in x)
+    if isinstance(x, dict):
+        return {k: _shapes_of(v) for k, v in x.items()}
+    if x is None:
+        return None
+    return tuple(ops.shape(x))
+
+
+def _is_shape(value):
+    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
+                                                   for d in value)
+
+
+def _keras_tensors_from_shapes(shapes, dtype):
+    if _is_shape(shapes):
+        return KerasTensor(tuple(shapes), dtype=dtype)
+    if isinstance(shapes, dict):
+        return {k: _keras_tensors_from_shapes(v, dtype) for k, v in shapes.items()}
+    return type(shapes)(_keras_tensors_from_shapes(s, dtype) for s in shapes)
+
+
+def _call_parameters(layer):
+    cls = type(layer)
+    cached = cls.__dict__.get("_kerasette_call_parameters")
+    if cached is None:
+        cached = inspect.signature(cls.call).parameters
+        cls._kerasette_call_parameters = cached
+    return cached
+
+
+def _accepts_training(layer):
+    return "training" in _call_parameters(layer)
+
+
+def _default_training(layer):
+    """The default of ``call``'s ``training`` parameter (None when it has none)."""
+    parameter = _call_parameters(layer).get("training")
+    if parameter is None or parameter.default is inspect.Parameter.empty:
+        return None
+    return parameter.default
+
+
+def _with_training(layer, kwargs, training):
+    if _accepts_training(layer):
+        kwargs = dict(kwargs)
+        kwargs["training"] = training
+    return kwargs
+
+
+class _CallScope:
+    def __init__(self, training, layer):
+        self.training = training
+        self.layer = layer
+        self.previous = None
+
+    def __enter__(self):
+        self.previous = current_call_context()
+        if self.previous is None:
+            _context.call = CallContext(self.training)
+        elif self.training is not None and self.previous.training is None:
+            self.previous.training = self.training
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is None:
+            _context.call = None
+        return False
+
+
+def _backend_guard_build(layer, shapes):
+    """Runs ``layer.build`` and turns a failure into an error that names the layer and shape."""
+    try:
+        layer.build(shapes)
+    except (ValueError, TypeError, IndexError) as error:
+        if f'"{layer.name}"' in str(error):
+            raise
+        raise type(error)(
+            f'{type(layer).__name__} "{layer.name}" could not be built for input shape {shapes}: '
+            f"{error}"
+        ) from error

@@ -1,0 +1,208 @@
+"""Functional models: a graph of layer calls from ``keras.Input`` tensors to outputs."""
+
+from kerasette.backends import tree
+from kerasette.layers.input_layer import InputLayer
+from kerasette.layers.input_spec import InputSpec
+from kerasette.layers.keras_tensor import KerasTensor
+from kerasette.models.model import Model
+
+
+class Functional(Model):
+    """A model defined by its inputs and outputs (``keras.Model(inputs, outputs)``).
+
+    Inputs and outputs may be a tensor, a list or a dict of tensors. Layers may
+    be shared (called several times) and models may be nested (called like a
+    layer). Shape errors surface when the graph is built, naming the layer.
+
+    Example:
+        >>> a = kerasette.Input(shape=(16,), name="a")
+        >>> b = kerasette.Input(shape=(8,), name="b")
+        >>> x = kerasette.layers.Concatenate()([a, b])
+        >>> out = kerasette.layers.Dense(1, name="score")(x)
+        >>> model = kerasette.Model(inputs=[a, b], outputs=out)
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, dict) and not all(isinstance(k, str) for k in inputs):
+            raise ValueError("Functional model inputs given as a dict need string keys.")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self._input_tensors = tree.flatten(inputs)[0]
+        self._output_tensors = tree.flatten(outputs)[0]
+        for tensor in self._input_tensors:
+            if not isinstance(tensor, KerasTensor) or tensor._keras_history is None or not isinstance(
+                    tensor._keras_history[0], InputLayer):
+                raise ValueError(
+                    f'Functional model "{self.name}": every input must be a tensor made by '
+                    f"keras.Input, got {tensor!r}."
+                )
+        for tensor in self._output_tensors:
+            if not isinstance(tensor, KerasTensor):
+                raise ValueError(
+                    f'Functional model "{self.name}": every output must be a symbolic tensor '
+                    f"(the result of calling layers on keras.Input), got {type(tensor).__name__}."
+                )
+        self._nodes = _nodes_in_order(self._output_tensors)
+        self._check_connected()
+        operations = []
+        for tensor in self._input_tensors:
+            operations.append(tensor._keras_history[0])
+        for node in self._nodes:
+            if node.layer not in operations:
+                operations.append(node.layer)
+        self._operations = operations
+        self.input_spec = [InputSpec(shape=t.shape, allow_last_axis_squeeze=True)
+                           for t in self._input_tensors]
+        if len(self.input_spec) == 1:
+            self.input_spec = self.input_spec[0]
+        self.built = True
+
+    def _check_connected(self):
+        available = {id(t) for t in self._input_tensors}
+        used_layers = []
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                if id(node.output_tensors[0]) not in available:
+                    raise ValueError(
+                        f'Graph disconnected in model "{self.name}": cannot obtain the value of '
+                        f'input "{node.layer.name}" {node.output_tensors[0]!r}: it is not among the '
+                        f"model's inputs. Layers reached so far: {used_layers}."
+                    )
+                continue
+            for tensor in node.input_tensors:
+                if id(tensor) not in available:
+                    raise ValueError(
+                        f'Graph disconnected in model "{self.name}": cannot obtain the value of '
+                        f'{tensor!r} needed by layer "{node.layer.name}". Layers reached so far: '
+                        f"{used_layers}."
+                    )
+            used_layers.append(node.layer.name)
+            available.update(id(t) for t in node.output_tensors)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self):
+        """The model's layers in graph order, its InputLayers first."""
+        return list(self._operations)
+
+    @property
+    def inputs(self):
+        return list(self._input_tensors)
+
+    @property
+    def outputs(self):
+        return list(self._output_tensors)
+
+    @property
+    def input_names(self):
+        return [t._keras_history[0].name for t in self._input_tensors]
+
+    @property
+    def output_names(self):
+        """One name per output: the dict key, else the name of the layer that made it."""
+        if isinstance(self._outputs_struct, dict):
+            return sorted(self._outputs_struct)
+        return [t._keras_history[0].name for t in self._output_tensors]
+
+    # ------------------------------------------------------------------ running
+    def call(self, inputs, training=None):
+        values = self._flatten_inputs(inputs)
+        computed = {}
+        for tensor, value in zip(self._input_tensors, values):
+            computed[id(tensor)] = value
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+
+            def value_of(x):
+                return computed[id(x)] if isinstance(x, KerasTensor) else x
+            args = tree.map_structure(value_of, node.call_args)
+            kwargs = tree.map_structure(value_of, node.call_kwargs)
+            outputs = node.layer(*args, **kwargs)
+            for tensor, value in zip(node.output_tensors, tree.flatten(outputs)[0]):
+                computed[id(tensor)] = value
+        return tree.map_structure(lambda t: computed[id(t)], self._outputs_struct)
+
+    def _flatten_inputs(self, inputs):
+        """The call's inputs as a list in the order of ``self._input_tensors``."""
+        expected = len(self._input_tensors)
+        if isinstance(inputs, dict):
+            names = self.input_names
+            if isinstance(self._inputs_struct, dict):
+                keys = sorted(self._inputs_struct)
+                missing = [k for k in keys if k not in inputs]
+                if missing:
+                    raise ValueError(f'Model "{self.name}" is missing inputs {missing}; '
+                                     f"it expects {keys}.")
+                return [inputs[k] for k in keys]
+            missing = [n for n in names if n not in inputs]
+            if missing:
+                raise ValueError(f'Model "{self.name}" is missing inputs {missing}; '
+                                 f"it expects inputs named {names}.")
+            return [inputs[n] for n in names]
+        if expected == 1:
+            if isinstance(inputs, (list, tuple)) and len(inputs) == 1 and not _is_scalar_list(inputs):
+                return [inputs[0]]
+            return [inputs]
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        if len(flat) != expected:
+            raise ValueError(
+                f'Model "{self.name}" expects {expected} inputs ({self.input_names}), '
+                f"got {len(flat)}."
+            )
+        return flat
+
+    def compute_output_spec(self, inputs, training=None):
+        return tree.map_structure(lambda t: KerasTensor(t.shape, dtype=t.dtype),
+                                  self._outputs_struct)
+
+    def _symbolic_call(self, args, kwargs):
+        from kerasette.layers.input_spec import assert_input_compatibility
+        from kerasette.layers.layer import _shapes_of
+        from kerasette.layers.node import Node
+        inputs = args[0] if args else kwargs.get("inputs")
+        flat = self._flatten_inputs(inputs)
+        assert_input_compatibility(self, self.input_spec, [_shapes_of(x) for x in flat]
+                                   if len(flat) > 1 else _shapes_of(flat[0]))
+        outputs = self.compute_output_spec(inputs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def get_config(self):
+        from kerasette.models.serialization import functional_config
+        return functional_config(self)
+
+
+def _is_scalar_list(value):
+    return all(isinstance(v, (int, float)) for v in value)
+
+
+def _nodes_in_order(output_tensors):
+    """The nodes that lead to ``output_tensors``, each after the nodes it depends on.
+
+    Iterative depth-first search (no recursion limit on deep graphs)."""
+    order = []
+    done = set()
+    visiting = set()
+    stack = []
+    for tensor in reversed(output_tensors):
+        layer, index, _ = tensor._keras_history
+        stack.append((layer._inbound_nodes[index], False))
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in done:
+            continue
+        if expanded:
+            visiting.discard(id(node))
+            done.add(id(node))
+            order.append(node)
+            continue
+        if id(node) in visiting:
+            continue
+        visiting.add(id(node))
+        stack.append((node, True))
+        for parent in reversed(node.parent_nodes):
+            if id(parent) not in done:
+                stack.append((parent, False))
+    return order

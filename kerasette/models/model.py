@@ -1,0 +1,115 @@
+"""Model: a Layer with training (``compile``/``fit``/``evaluate``/``predict``) and summaries.
+
+``Model(inputs, outputs)`` builds a :class:`~kerasette.models.functional.Functional`
+model; subclassing ``Model`` and writing ``call`` gives a subclassed model.
+"""
+
+import numpy as np
+
+from kerasette import ops
+from kerasette.backends import tree
+from kerasette.backends.variable import StatelessScope
+from kerasette.layers.layer import Layer
+from kerasette.trainers.trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    """A trainable group of layers (Keras 3 ``keras.Model``).
+
+    Two ways to make one:
+
+    - functional: ``Model(inputs=keras.Input(...), outputs=...)``;
+    - subclassing: define layers in ``__init__`` and the forward pass in ``call``.
+
+    Example:
+        >>> class MLP(kerasette.Model):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = kerasette.layers.Dense(64, activation="relu")
+        ...         self.out = kerasette.layers.Dense(10)
+        ...     def call(self, x):
+        ...         return self.out(self.hidden(x))
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
+            from kerasette.models.functional import Functional
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        Trainer.__init__(self)
+        Layer.__init__(self, **kwargs)
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self):
+        """The model's direct sublayers."""
+        return self._layers
+
+    def get_layer(self, name=None, index=None):
+        """A sublayer by name or by index in :attr:`layers`."""
+        if index is not None:
+            layers = self.layers
+            if not -len(layers) <= index < len(layers):
+                raise ValueError(f'Model "{self.name}" has {len(layers)} layers; no index {index}.')
+            return layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f'No layer named "{name}" in model "{self.name}". Layers: '
+            f"{[layer.name for layer in self.layers]}."
+        )
+
+    def build(self, input_shape=None):
+        """Creates the weights by running the model once on zeros of ``input_shape``
+        (None sizes taken as 1); no variable changes value."""
+        if input_shape is None:
+            raise ValueError(f'Model "{self.name}".build() needs an input_shape.')
+        def zeros(shape):
+            return np.zeros(tuple(1 if d is None else d for d in shape), dtype="float32")
+        if isinstance(input_shape, (list, tuple)) and input_shape and all(
+                isinstance(s, (list, tuple)) for s in input_shape):
+            data = [zeros(s) for s in input_shape]
+        elif isinstance(input_shape, dict):
+            data = {k: zeros(s) for k, s in input_shape.items()}
+        else:
+            data = zeros(input_shape)
+        with StatelessScope():
+            self(data, training=False)
+        self.built = True
+
+    # weights appear as the sublayers are first called, so the first call needs no build
+    build._builds_by_calling = True
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Prints Keras's table of layers: name (type), output shape, parameter count; then
+        the total, trainable and non-trainable parameter counts."""
+        from kerasette.utils.summary_utils import print_summary
+        print_summary(self, line_length=line_length, print_fn=print_fn,
+                      show_trainable=show_trainable)
+
+    # ------------------------------------------------------------------ config
+    def to_json(self, **kwargs):
+        """The model's architecture (no weights) as a JSON string; see ``model_from_json``."""
+        import json
+        from kerasette.models.serialization import serialize
+        return json.dumps(serialize(self), **kwargs)
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable}
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if "layers" in config and "input_layers" in config:
+            from kerasette.models.serialization import functional_from_config
+            return functional_from_config(cls, config, custom_objects)
+        return cls(**config)
+
+
+def _functional_arguments(args, kwargs):
+    return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
+            or ("inputs" in kwargs and "outputs" in kwargs))
