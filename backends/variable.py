@@ -122,8 +122,8 @@ class Variable:
     @property
     def value(self):
         """The current value as a tensor of the owning backend."""
-        scope = current_stateless_scope()
-        if scope is not None:
+        stack = _scopes()
+        for scope in reversed(stack):  # innermost first; outer scopes still apply
             value = scope.get_current_value(self)
             if value is not None:
                 return value

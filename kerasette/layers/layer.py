@@ -418,6 +418,12 @@ class Layer:
         """Creates a layer from :meth:`get_config`'s output."""
         return cls(**config)
 
+    def build_from_config(self, config):
+        """Builds the layer for the input shape saved in a file's ``build_config``."""
+        shapes = config.get("input_shape") if isinstance(config, dict) else None
+        if shapes is not None and not self.built:
+            self._maybe_build(_json_to_shapes(shapes))
+
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
@@ -477,6 +483,15 @@ def _shapes_of(x):
     if x is None:
         return None
     return tuple(ops.shape(x))
+
+
+def _json_to_shapes(value):
+    """Lists from JSON back to shape tuples (a shape, or a list/dict of shapes)."""
+    if isinstance(value, dict):
+        return {k: _json_to_shapes(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)) and all(d is None or isinstance(d, int) for d in value):
+        return tuple(value)
+    return [_json_to_shapes(v) for v in value]
 
 
 def _is_shape(value):

@@ -1,0 +1,8 @@
+"""Models (``keras.models``): Sequential, Functional, Model, and their configs."""
+
+from kerasette.models.functional import Functional
+from kerasette.models.model import Model
+from kerasette.models.sequential import Sequential
+from kerasette.models.serialization import clone_model, model_from_json
+
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "model_from_json"]

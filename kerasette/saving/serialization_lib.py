@@ -1,0 +1,165 @@
+"""Objects to and from Keras 3's JSON config format, creating only known classes.
+
+``serialize_keras_object(obj)`` gives ``{"module", "class_name", "config",
+"registered_name"}`` (plus ``"build_config"`` for layers), with Keras's module
+names for built-in classes so that files move between kerasette and Keras 3.
+``deserialize_keras_object(config)`` creates an object only from a built-in
+class, a class registered with ``register_keras_serializable``, or one passed in
+``custom_objects``: a file can never name arbitrary code to run.
+"""
+
+import inspect
+
+import numpy as np
+
+from kerasette.saving.object_registration import get_registered_name, get_registered_object
+
+# family -> (the module holding the classes, the Keras module name written to files)
+_FAMILIES = {
+    "layers": ("kerasette.layers", "keras.layers"),
+    "models": ("kerasette.models", "keras.models"),
+    "initializers": ("kerasette.initializers", "keras.initializers"),
+    "regularizers": ("kerasette.regularizers", "keras.regularizers"),
+    "constraints": ("kerasette.constraints", "keras.constraints"),
+    "optimizers": ("kerasette.optimizers", "keras.optimizers"),
+    "schedules": ("kerasette.optimizers.schedules", "keras.optimizers.schedules"),
+    "losses": ("kerasette.losses", "keras.losses"),
+    "metrics": ("kerasette.metrics", "keras.metrics"),
+    "activations": ("kerasette.activations", "keras.activations"),
+}
+
+
+def _builtin_classes(family):
+    import importlib
+    module = importlib.import_module(_FAMILIES[family][0])
+    return {name: obj for name, obj in vars(module).items()
+            if inspect.isclass(obj) and not name.startswith("_")}
+
+
+def _family_of(obj):
+    module = type(obj).__module__ if not inspect.isclass(obj) else obj.__module__
+    for family in ("schedules", "layers", "models", "initializers", "regularizers", "constraints",
+                   "optimizers", "losses", "metrics", "activations"):
+        if module.startswith(_FAMILIES[family][0] + ".") or module == _FAMILIES[family][0]:
+            return family
+    return None
+
+
+def serialize_keras_object(obj):
+    """``obj`` as Keras 3's config dict (None, plain values and strings pass through)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (np.integer, np.floating)):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(item) for item in obj]
+    if isinstance(obj, dict):
+        return {key: serialize_keras_object(value) for key, value in obj.items()}
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        registered = get_registered_name(obj)
+        return registered or obj.__name__
+    if not hasattr(obj, "get_config"):
+        raise TypeError(f"Cannot serialize {obj!r}: it has no get_config().")
+    family = _family_of(obj)
+    registered = get_registered_name(obj)
+    if family is not None and registered is None:
+        module = _FAMILIES[family][1]
+        if type(obj).__name__ == "Functional":
+            module = "keras.src.models.functional"
+        elif type(obj).__name__ == "Sequential":
+            module = "keras"
+    else:
+        module = type(obj).__module__
+    config = {"module": module, "class_name": type(obj).__name__,
+              "config": serialize_keras_object(obj.get_config()),
+              "registered_name": registered}
+    build_shapes = getattr(obj, "_build_shapes", None)
+    if build_shapes is not None and family == "layers":
+        config["build_config"] = {"input_shape": _shapes_to_json(build_shapes)}
+    return config
+
+
+def _shapes_to_json(shapes):
+    if isinstance(shapes, dict):
+        return {k: _shapes_to_json(v) for k, v in shapes.items()}
+    if isinstance(shapes, (list, tuple)):
+        return [_shapes_to_json(s) for s in shapes]
+    return shapes
+
+
+def _find_class(config, custom_objects):
+    class_name = config.get("class_name")
+    registered = config.get("registered_name")
+    module = config.get("module") or ""
+    for key in (registered, class_name):
+        if key:
+            found = get_registered_object(key, custom_objects)
+            if found is not None:
+                return found
+    families = [f for f, (_, keras_module) in _FAMILIES.items()
+                if module == keras_module or module.startswith(keras_module + ".")
+                or f"keras.src.{f}" in module]
+    if class_name in ("Functional", "Sequential", "Model"):
+        families = ["models"]
+    for family in families + [f for f in _FAMILIES if f not in families]:
+        found = _builtin_classes(family).get(class_name)
+        if found is not None:
+            return found
+    return None
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, family=None):
+    """Creates the object described by ``config`` (the inverse of :func:`serialize_keras_object`).
+
+    Raises:
+        ValueError: the class is neither built in, registered nor in ``custom_objects`` (the
+            message says how to make it known), or the config is malformed.
+    """
+    if config is None or isinstance(config, (bool, int, float)):
+        return config
+    if isinstance(config, str):
+        return config
+    if isinstance(config, (list, tuple)):
+        return [deserialize_keras_object(c, custom_objects, safe_mode, family) for c in config]
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Not a serialized Keras object: {str(config)[:200]}")
+    class_name = config["class_name"]
+    if not isinstance(class_name, str):
+        raise ValueError(f"Invalid class_name in a serialized object: {class_name!r}.")
+    if class_name == "__keras_tensor__":
+        raise ValueError("A symbolic tensor cannot be deserialized outside a functional model.")
+    if class_name == "Lambda" and safe_mode:
+        raise ValueError(
+            "Refusing to load a Lambda layer: its code would run from the file. Lambda layers "
+            "can hold arbitrary code; if you trust the file's source, load it with "
+            "safe_mode=False."
+        )
+    cls = _find_class(config, custom_objects)
+    if cls is None:
+        raise ValueError(
+            f"Unknown class {class_name!r} (module {config.get('module')!r}). It is not a "
+            "built-in kerasette class: register it with "
+            "@kerasette.saving.register_keras_serializable() or pass it in custom_objects="
+            f"{{'{class_name}': {class_name}}}."
+        )
+    inner = config.get("config", {})
+    if not isinstance(inner, dict):
+        raise ValueError(f"The config of {class_name!r} must be a dict, got {type(inner).__name__}.")
+    from_config = getattr(cls, "from_config", None)
+    try:
+        if from_config is not None:
+            parameters = inspect.signature(from_config).parameters
+            if "custom_objects" in parameters:
+                obj = from_config(inner, custom_objects=custom_objects)
+            else:
+                obj = from_config(inner)
+        else:
+            obj = cls(**inner)
+    except (TypeError, KeyError) as error:
+        raise ValueError(f"Could not create {class_name} from its config: {error}") from error
+    build_config = config.get("build_config")
+    if build_config and hasattr(obj, "build_from_config"):
+        obj.build_from_config(build_config)
+    return obj

@@ -1,0 +1,217 @@
+"""What ``compile`` was given, resolved against the model's outputs: the loss and the metrics.
+
+Semantics follow Keras 3: a single loss applies to every output; a list gives
+one loss per output; a dict maps output names to losses. Metrics likewise,
+with ``"accuracy"`` resolved from the shapes of the labels and predictions
+(binary, sparse categorical or categorical). With several outputs, per-output
+losses are logged as ``"{output}_loss"`` and metrics as ``"{output}_{metric}"``.
+"""
+
+from kerasette import ops
+from kerasette.backends import tree
+
+
+def flatten_outputs(values, output_names):
+    """``values`` (a tensor, list or dict keyed by output name) as a flat list in output order."""
+    if isinstance(values, dict):
+        missing = [n for n in output_names if n not in values]
+        if missing:
+            raise ValueError(
+                f"Expected values for the outputs {output_names}, but {missing} are missing "
+                f"(got keys {sorted(values)})."
+            )
+        return [values[name] for name in output_names]
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    return [values]
+
+
+def _per_output(spec, output_names, what):
+    """One entry per output from a single spec, a list or a dict keyed by output name."""
+    count = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(
+                f"compile({what}=...) names outputs {unknown} that the model does not have; "
+                f"its outputs are {output_names}."
+            )
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and what == "loss":
+        if len(spec) != count:
+            raise ValueError(
+                f"compile(loss=[...]) has {len(spec)} entries but the model has {count} outputs "
+                f"{output_names}."
+            )
+        return list(spec)
+    return [spec] * count
+
+
+class CompileLoss:
+    """The total loss: the weighted sum of each output's loss."""
+
+    def __init__(self, loss, loss_weights=None, output_names=None):
+        self._loss = loss
+        self._loss_weights = loss_weights
+        self.output_names = list(output_names or [])
+        self.built = False
+        self.losses = []
+        self.weights = []
+
+    def build(self, y_true, y_pred):
+        from kerasette import losses as losses_module
+        flat_pred = tree.flatten(y_pred)[0]
+        names = self.output_names if len(self.output_names) == len(flat_pred) else [
+            f"output_{i}" for i in range(len(flat_pred))]
+        if isinstance(y_pred, dict):
+            names = sorted(y_pred)
+        self.output_names = names
+        specs = _per_output(self._loss, names, "loss")
+        self.losses = [None if s is None else losses_module.get(s) for s in specs]
+        if self._loss_weights is None:
+            self.weights = [1.0] * len(names)
+        elif isinstance(self._loss_weights, dict):
+            self.weights = [float(self._loss_weights.get(n, 1.0)) for n in names]
+        else:
+            weights = list(self._loss_weights) if isinstance(self._loss_weights, (list, tuple)) else [
+                self._loss_weights] * len(names)
+            if len(weights) != len(names):
+                raise ValueError(
+                    f"compile(loss_weights=...) has {len(weights)} entries for {len(names)} outputs."
+                )
+            self.weights = [float(w) for w in weights]
+        self.built = True
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """``(total, per_output)``: the weighted total and each output's unweighted loss."""
+        if not self.built:
+            self.build(y_true, y_pred)
+        trues = flatten_outputs(y_true, self.output_names)
+        preds = flatten_outputs(y_pred, self.output_names)
+        if len(trues) != len(preds):
+            raise ValueError(
+                f"The model has {len(preds)} outputs {self.output_names} but y has {len(trues)} "
+                "entries."
+            )
+        weights = flatten_outputs(sample_weight, self.output_names) if isinstance(
+            sample_weight, (list, tuple, dict)) else [sample_weight] * len(preds)
+        total = None
+        per_output = []
+        for loss, weight, yt, yp, sw in zip(self.losses, self.weights, trues, preds, weights):
+            if loss is None:
+                per_output.append(None)
+                continue
+            value = loss(yt, yp, sample_weight=sw)
+            per_output.append(value)
+            term = value if weight == 1.0 else ops.multiply(value, weight)
+            total = term if total is None else ops.add(total, term)
+        return total, per_output
+
+
+class CompileMetrics:
+    """The metrics of each output, built once the first labels and predictions are seen."""
+
+    def __init__(self, metrics, weighted_metrics, output_names=None):
+        self._metrics = metrics
+        self._weighted_metrics = weighted_metrics
+        self.output_names = list(output_names or [])
+        self.built = False
+        self._per_output = []  # list of (metrics, weighted_metrics) per output
+
+    @property
+    def metrics(self):
+        result = []
+        for plain, weighted in self._per_output:
+            result.extend(plain)
+            result.extend(weighted)
+        return result
+
+    @property
+    def variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+    def build(self, y_true, y_pred):
+        flat_pred = tree.flatten(y_pred)[0]
+        flat_true = tree.flatten(y_true)[0]
+        names = self.output_names if len(self.output_names) == len(flat_pred) else [
+            f"output_{i}" for i in range(len(flat_pred))]
+        if isinstance(y_pred, dict):
+            names = sorted(y_pred)
+        self.output_names = names
+        multi = len(names) > 1
+        plain = self._resolve(self._metrics, names, flat_true, flat_pred, multi, "metrics")
+        weighted = self._resolve(self._weighted_metrics, names, flat_true, flat_pred, multi,
+                                 "weighted_metrics")
+        self._per_output = list(zip(plain, weighted))
+        self.built = True
+
+    def _resolve(self, spec, names, flat_true, flat_pred, multi, what):
+        if not spec:
+            return [[] for _ in names]
+        if not multi:
+            entries = [spec if isinstance(spec, (list, tuple)) else [spec]]
+            if isinstance(spec, dict):
+                entries = [list(spec.values())[0]]
+        elif isinstance(spec, dict):
+            entries = _per_output(spec, names, what)
+        elif isinstance(spec, (list, tuple)) and len(spec) == len(names) and all(
+                isinstance(s, (list, tuple)) or s is None for s in spec):
+            entries = list(spec)
+        elif isinstance(spec, (list, tuple)) and len(spec) == len(names):
+            entries = [[s] for s in spec]
+        else:
+            raise ValueError(
+                f"compile({what}=...): with {len(names)} outputs {names}, pass a list with one "
+                f"entry per output or a dict keyed by output name; got {spec!r}."
+            )
+        resolved = []
+        for index, entry in enumerate(entries):
+            entry = [] if entry is None else (entry if isinstance(entry, (list, tuple)) else [entry])
+            prefix = f"{names[index]}_" if multi else ""
+            resolved.append([get_metric(m, flat_true[index], flat_pred[index], prefix) for m in entry])
+        return resolved
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if not self.built:
+            self.build(y_true, y_pred)
+        trues = flatten_outputs(y_true, self.output_names)
+        preds = flatten_outputs(y_pred, self.output_names)
+        weights = flatten_outputs(sample_weight, self.output_names) if isinstance(
+            sample_weight, (list, tuple, dict)) else [sample_weight] * len(preds)
+        for (plain, weighted), yt, yp, sw in zip(self._per_output, trues, preds, weights):
+            for metric in plain:
+                metric.update_state(yt, yp)
+            for metric in weighted:
+                metric.update_state(yt, yp, sample_weight=sw)
+
+    def reset_state(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def result(self):
+        return {metric.name: metric.result() for metric in self.metrics}
+
+
+def get_metric(identifier, y_true, y_pred, prefix=""):
+    """A Metric object for ``identifier``; "accuracy"/"acc" is chosen from the shapes as Keras
+    does (binary when the prediction's last dimension is 1, sparse categorical when the labels
+    have a lower rank or a last dimension of 1, else categorical)."""
+    from kerasette import metrics as metrics_module
+    if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
+        true_shape, pred_shape = ops.shape(y_true), ops.shape(y_pred)
+        is_binary = pred_shape[-1] == 1
+        is_sparse = len(true_shape) < len(pred_shape) or (true_shape[-1] == 1 and pred_shape[-1] > 1)
+        if is_binary:
+            metric = metrics_module.BinaryAccuracy(name=identifier)
+        elif is_sparse:
+            metric = metrics_module.SparseCategoricalAccuracy(name=identifier)
+        else:
+            metric = metrics_module.CategoricalAccuracy(name=identifier)
+        name = identifier
+    else:
+        metric = metrics_module.get(identifier)
+        if not isinstance(metric, metrics_module.Metric):
+            metric = metrics_module.MeanMetricWrapper(metric, name=getattr(metric, "__name__", None))
+        name = identifier if isinstance(identifier, str) else metric.name
+    metric.name = prefix + name
+    return metric

@@ -1,0 +1,262 @@
+"""Turning what users pass to ``fit``/``evaluate``/``predict`` into batches.
+
+Accepted: numpy arrays (or lists/dicts of them for several inputs or outputs),
+Python generators and iterators of ``(x, y)`` / ``(x, y, sample_weight)``, and
+``keras.utils.PyDataset``-style sequences (``__len__`` and ``__getitem__``).
+Batches are numpy structures; float64 data is cast once to ``floatx``.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from kerasette.backends import tree
+from kerasette.backends.config import floatx
+
+
+def _to_array(value):
+    if value is None:
+        return None
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = value.numpy()
+    array = np.asarray(value)
+    if array.dtype == np.float64 or array.dtype == np.float16 and floatx() != "float16":
+        array = array.astype(floatx())
+    return array
+
+
+def standardize(data):
+    """Every leaf of ``data`` as a numpy array (float64 -> floatx)."""
+    return tree.map_structure(_to_array, data)
+
+
+def unpack(batch):
+    """``(x, y, sample_weight)`` from a batch tuple of one to three entries."""
+    if isinstance(batch, tuple):
+        if len(batch) == 1:
+            return batch[0], None, None
+        if len(batch) == 2:
+            return batch[0], batch[1], None
+        if len(batch) == 3:
+            return batch
+        raise ValueError(
+            f"A data batch must be x, (x,), (x, y) or (x, y, sample_weight); got a tuple of "
+            f"{len(batch)} items."
+        )
+    return batch, None, None
+
+
+def num_samples(data, what):
+    """The common first dimension of every array in ``data``; raises naming the mismatch."""
+    sizes = {}
+    for leaf in tree.flatten(data)[0]:
+        sizes.setdefault(int(leaf.shape[0]) if leaf.ndim else 1, 0)
+    if len(sizes) > 1:
+        raise ValueError(f"All arrays of {what} must have the same number of samples; "
+                         f"got sizes {sorted(sizes)}.")
+    return next(iter(sizes)) if sizes else 0
+
+
+def check_finite(data, what):
+    """Raises ``ValueError`` naming the first NaN or infinity in float arrays of ``data``."""
+    for index, leaf in enumerate(tree.flatten(data)[0]):
+        if leaf is None or leaf.dtype.kind != "f":
+            continue
+        bad = ~np.isfinite(leaf)
+        if bad.any():
+            position = tuple(int(i) for i in np.argwhere(bad)[0])
+            which = what if len(tree.flatten(data)[0]) == 1 else f"{what} (array {index})"
+            raise ValueError(
+                f"{which} contains {leaf[position]} at index {position} (sample {position[0]}); "
+                "training on NaN or infinite values gives NaN weights. Clean or impute the data "
+                "first."
+            )
+
+
+def class_weights_to_sample_weights(y, class_weight):
+    """Per-sample weights ``class_weight[label]`` for integer or one-hot labels ``y``."""
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("class_weight is only supported for models with a single output.")
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype(np.int64)
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"class_weight has no entry for classes {missing}.")
+    table = np.zeros(max(int(k) for k in class_weight) + 1, dtype=floatx())
+    for key, value in class_weight.items():
+        table[int(key)] = value
+    return table[labels]
+
+
+class ArrayDataAdapter:
+    """Batches of in-memory arrays; reshuffled each epoch when ``shuffle`` is set."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
+                 steps_per_epoch=None, rng=None):
+        self.x, self.y, self.sample_weight = x, y, sample_weight
+        self.size = num_samples(x, "x")
+        if y is not None:
+            y_size = num_samples(y, "y")
+            if y_size != self.size:
+                raise ValueError(
+                    f"x and y must have the same number of samples: x has {self.size}, "
+                    f"y has {y_size}."
+                )
+        if sample_weight is not None and num_samples(sample_weight, "sample_weight") != self.size:
+            raise ValueError(
+                f"sample_weight has {num_samples(sample_weight, 'sample_weight')} entries for "
+                f"{self.size} samples."
+            )
+        self.batch_size = int(batch_size or 32)
+        self.shuffle = shuffle
+        self.rng = rng or np.random.default_rng()
+        self.full_steps = max(1, math.ceil(self.size / self.batch_size))
+        self.steps_per_epoch = steps_per_epoch or self.full_steps
+        self._order = None
+        self._position = 0
+
+    def epoch(self):
+        """The batches of one epoch (``steps_per_epoch`` of them, continuing where the last
+        epoch stopped when that is fewer than a pass over the data)."""
+        for _ in range(self.steps_per_epoch):
+            if self._order is None or self._position >= self.size:
+                self._new_pass()
+            index = self._order[self._position:self._position + self.batch_size]
+            self._position += self.batch_size
+            yield self._take(index)
+
+    def _new_pass(self):
+        self._position = 0
+        if self.shuffle == "batch":
+            blocks = np.arange(self.full_steps)
+            self.rng.shuffle(blocks)
+            self._order = np.concatenate([np.arange(b * self.batch_size,
+                                                    min((b + 1) * self.batch_size, self.size))
+                                          for b in blocks])
+        elif self.shuffle:
+            self._order = self.rng.permutation(self.size)
+        else:
+            self._order = np.arange(self.size)
+
+    def _take(self, index):
+        contiguous = index.size and index[-1] - index[0] == index.size - 1 and (
+            index.size < 2 or index[1] > index[0])
+
+        def take(a):
+            if a is None:
+                return None
+            return a[index[0]:index[-1] + 1] if contiguous else a[index]
+        x = tree.map_structure(take, self.x)
+        y = tree.map_structure(take, self.y) if self.y is not None else None
+        sw = tree.map_structure(take, self.sample_weight) if self.sample_weight is not None else None
+        return x, y, sw
+
+
+class GeneratorDataAdapter:
+    """Batches from a Python generator or iterator yielding ``(x, y[, sample_weight])``."""
+
+    def __init__(self, generator, steps_per_epoch=None):
+        self.iterator = iter(generator)
+        self.steps_per_epoch = steps_per_epoch
+        self.exhausted = False
+
+    def epoch(self):
+        steps = 0
+        while self.steps_per_epoch is None or steps < self.steps_per_epoch:
+            try:
+                batch = next(self.iterator)
+            except StopIteration:
+                self.exhausted = True
+                if self.steps_per_epoch is not None:
+                    warnings.warn(
+                        "Your input ran out of data; training stops. Make sure the generator can "
+                        f"give at least steps_per_epoch * epochs batches ({self.steps_per_epoch} "
+                        "per epoch), e.g. by looping forever.", stacklevel=3)
+                return
+            steps += 1
+            yield tuple(standardize(part) for part in unpack(batch))
+
+
+class SequenceDataAdapter:
+    """Batches from a ``PyDataset``-like sequence: ``len(ds)`` batches, ``ds[i]`` each."""
+
+    def __init__(self, sequence, shuffle=False, steps_per_epoch=None, rng=None):
+        self.sequence = sequence
+        self.shuffle = shuffle
+        self.steps_per_epoch = steps_per_epoch or len(sequence)
+        self.rng = rng or np.random.default_rng()
+
+    def epoch(self):
+        order = np.arange(len(self.sequence))
+        if self.shuffle:
+            self.rng.shuffle(order)
+        for step, index in enumerate(order[: self.steps_per_epoch]):
+            yield tuple(standardize(part) for part in unpack(self.sequence[int(index)]))
+        on_epoch_end = getattr(self.sequence, "on_epoch_end", None)
+        if on_epoch_end is not None:
+            on_epoch_end()
+
+
+def is_sequence(x):
+    return hasattr(x, "__getitem__") and hasattr(x, "__len__") and not isinstance(
+        x, (np.ndarray, list, tuple, dict)) and not hasattr(x, "shape")
+
+
+def is_generator(x):
+    return hasattr(x, "__next__") or (hasattr(x, "__iter__") and not isinstance(
+        x, (np.ndarray, list, tuple, dict)) and not hasattr(x, "shape") and not is_sequence(x))
+
+
+def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                     steps_per_epoch=None, class_weight=None, rng=None, check_values=True):
+    """The adapter for ``x`` (and ``y``, ``sample_weight``)."""
+    if is_sequence(x) or is_generator(x):
+        if y is not None:
+            raise ValueError(
+                "When x is a generator or a PyDataset it yields the targets too: do not pass y "
+                f"(got y of type {type(y).__name__})."
+            )
+        if class_weight is not None:
+            raise ValueError("class_weight is only supported for array inputs.")
+        if is_sequence(x):
+            return SequenceDataAdapter(x, shuffle=shuffle, steps_per_epoch=steps_per_epoch, rng=rng)
+        return GeneratorDataAdapter(x, steps_per_epoch=steps_per_epoch)
+    if x is None:
+        raise ValueError("No input data: x is None.")
+    x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+    if check_values:
+        check_finite(x, "x")
+        if y is not None:
+            check_finite(y, "y")
+    if class_weight is not None:
+        weights = class_weights_to_sample_weights(y, class_weight)
+        sample_weight = weights if sample_weight is None else sample_weight * weights
+    return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
+                            steps_per_epoch=steps_per_epoch, rng=rng)
+
+
+def split_validation(x, y, sample_weight, validation_split):
+    """The last ``validation_split`` fraction of the arrays, split off before any shuffling."""
+    if not 0.0 < validation_split < 1.0:
+        raise ValueError(f"validation_split must be in (0, 1), got {validation_split}.")
+    if is_sequence(x) or is_generator(x):
+        raise ValueError("validation_split is only supported for array inputs, not generators "
+                         "or PyDatasets; pass validation_data instead.")
+    x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+    size = num_samples(x, "x")
+    split = int(math.floor(size * (1.0 - validation_split)))
+    if split == 0 or split == size:
+        raise ValueError(
+            f"validation_split={validation_split} leaves no training or no validation sample "
+            f"out of {size}."
+        )
+
+    def head(a):
+        return None if a is None else a[:split]
+
+    def tail(a):
+        return None if a is None else a[split:]
+    train = tuple(tree.map_structure(head, d) if d is not None else None for d in (x, y, sample_weight))
+    valid = tuple(tree.map_structure(tail, d) if d is not None else None for d in (x, y, sample_weight))
+    return train, valid

@@ -1,0 +1,440 @@
+"""The one trainer: ``compile``, ``fit``, ``evaluate``, ``predict`` for every backend.
+
+Each step is a stateless function of (variable values, batch) returning the
+logs and the new values (the pattern of Keras 3's JAX trainer):
+
+- the train step maps the model's variables to the given values in a
+  :class:`~kerasette.StatelessScope`, runs the model and the loss, takes the
+  gradient with ``ops.value_and_grad``, applies the optimizer's update rule
+  (``optimizer.stateless_apply``) and updates the metrics, collecting every
+  assignment instead of performing it;
+- on JAX the whole step is ``jax.jit``-compiled (``jit_compile="auto"``); on
+  numpy and cupy the same function runs eagerly, gradients from the engine's tape.
+
+The new values are written back into the Variables after each step, so
+callbacks and user code always see the current weights.
+"""
+
+import time
+import warnings
+
+import numpy as np
+
+from kerasette import backend as kbackend
+from kerasette import ops
+from kerasette.backends import tree
+from kerasette.backends.variable import StatelessScope
+from kerasette.trainers import data_adapters
+from kerasette.trainers.compile_utils import CompileLoss, CompileMetrics
+
+
+class Trainer:
+    """Training, evaluation and inference for :class:`~kerasette.Model` (mixed into it)."""
+
+    def __init__(self):
+        self.compiled = False
+        self.optimizer = None
+        self.loss = None
+        self.stop_training = False
+        self.history = None
+        self._compile_loss = None
+        self._compile_metrics = None
+        self._loss_tracker = None
+        self._output_loss_trackers = []
+        self._steps = {}
+        self._in_fit = False
+        self.jit_compile = False
+        self.run_eagerly = False
+
+    # ------------------------------------------------------------------ compile
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
+                weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
+                jit_compile="auto", auto_scale_loss=True):
+        """Configures the model for training.
+
+        Args:
+            optimizer: name or optimizer instance (default "rmsprop").
+            loss: name, function or Loss; a list or dict for several outputs.
+            loss_weights: weights of each output's loss in the total.
+            metrics: names or Metric objects ("accuracy" is resolved from the shapes); a list
+                per output or a dict for several outputs.
+            weighted_metrics: metrics that take the sample weights into account.
+            run_eagerly: never compile the step.
+            jit_compile: "auto" compiles the step with ``jax.jit`` on the JAX backend.
+        """
+        from kerasette import metrics as metrics_module
+        from kerasette import optimizers
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        output_names = self._output_names_for_compile()
+        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
+        self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
+                                 if metrics or weighted_metrics else None)
+        self._loss_tracker = metrics_module.Mean(name="loss")
+        self._output_loss_trackers = []
+        self.run_eagerly = bool(run_eagerly)
+        if jit_compile == "auto":
+            jit_compile = not self.run_eagerly and kbackend.backend() == "jax"
+        self.jit_compile = bool(jit_compile) and not self.run_eagerly
+        self._steps = {}
+        self.compiled = True
+
+    def _output_names_for_compile(self):
+        names = getattr(self, "output_names", None)
+        try:
+            return list(names) if names else []
+        except TypeError:
+            return []
+
+    def _assert_compiled(self, method):
+        if not self.compiled:
+            raise RuntimeError(
+                f'Model "{self.name}" must be compiled before {method}(): call '
+                f"model.compile(optimizer=..., loss=...) first."
+            )
+
+    # ------------------------------------------------------------------ losses and metrics
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The total loss: the compiled loss plus every loss added by layers (regularization)."""
+        return self._compute_loss_parts(x, y, y_pred, sample_weight)[0]
+
+    def _compute_loss_parts(self, x, y, y_pred, sample_weight):
+        total, per_output = None, []
+        if self._compile_loss is not None:
+            if y is None:
+                raise ValueError(
+                    f'Model "{self.name}" was compiled with a loss but received no targets y.'
+                )
+            total, per_output = self._compile_loss(y, y_pred, sample_weight)
+        for extra in self.losses:
+            total = extra if total is None else ops.add(total, extra)
+        if total is None:
+            raise ValueError(
+                f'Model "{self.name}" has no loss to optimize: pass loss= to compile() or add '
+                "losses in the model with add_loss()."
+            )
+        return total, per_output
+
+    @property
+    def metrics(self):
+        """The metrics tracked in ``fit``/``evaluate``: the loss first, then the compiled ones."""
+        result = [self._loss_tracker] if self._loss_tracker is not None else []
+        result.extend(self._output_loss_trackers)
+        if self._compile_metrics is not None and self._compile_metrics.built:
+            result.extend(self._compile_metrics.metrics)
+        return result
+
+    @property
+    def metrics_names(self):
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
+    def _metric_variables(self):
+        return [v for m in self.metrics for v in m.variables]
+
+    def _update_metrics(self, x, y, y_pred, sample_weight, loss, per_output):
+        batch_size = _batch_size(x)
+        self._loss_tracker.update_state(loss, sample_weight=batch_size)
+        for tracker, value in zip(self._output_loss_trackers, per_output):
+            if value is not None:
+                tracker.update_state(value, sample_weight=batch_size)
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    # ------------------------------------------------------------------ building for a step
+    def _build_for_data(self, x, y):
+        """Builds the model, the compiled losses and metrics and the optimizer from one batch."""
+        if self._compile_metrics is not None and self._compile_metrics.built and (
+                self._compile_loss is None or self._compile_loss.built) and self.optimizer.built:
+            return
+        with StatelessScope([(v, v.value) for v in self.variables]):
+            y_pred = self(x, training=False)
+        if y is not None:
+            if self._compile_loss is not None and not self._compile_loss.built:
+                self._compile_loss.build(y, y_pred)
+                from kerasette import metrics as metrics_module
+                names = self._compile_loss.output_names
+                if len(names) > 1:
+                    self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss")
+                                                  for n in names]
+            if self._compile_metrics is not None and not self._compile_metrics.built:
+                self._compile_metrics.build(y, y_pred)
+        if not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
+
+    def _state(self, kind):
+        variables = self._steps[kind]["variables"]
+        return tuple([v.value for v in group] for group in variables)
+
+    def _set_state(self, kind, values):
+        for group, new_values in zip(self._steps[kind]["variables"], values):
+            for variable, value in zip(group, new_values):
+                if value is not None:
+                    variable._value = value
+
+    def _get_step(self, kind, x, y):
+        entry = self._steps.get(kind)
+        trainable = self.trainable_variables
+        if entry is not None and entry["trainable_ids"] == [id(v) for v in trainable]:
+            return entry["function"]
+        self._build_for_data(x, y)
+        trainable = self.trainable_variables
+        non_trainable = self.non_trainable_variables
+        metric_vars = self._metric_variables()
+        if kind == "train":
+            optimizer_vars = list(self.optimizer.variables)
+            variables = (trainable, non_trainable, optimizer_vars, metric_vars)
+            function = self._make_train_step(trainable, non_trainable, metric_vars)
+        elif kind == "test":
+            variables = (trainable, non_trainable, metric_vars)
+            function = self._make_test_step(trainable, non_trainable, metric_vars)
+        else:
+            variables = (trainable, non_trainable)
+            function = self._make_predict_step(trainable, non_trainable)
+        if self.jit_compile:
+            function = ops.jit(function)
+        self._steps[kind] = {"function": function, "variables": variables,
+                             "trainable_ids": [id(v) for v in trainable]}
+        return function
+
+    # ------------------------------------------------------------------ the stateless steps
+    def _make_train_step(self, trainable, non_trainable, metric_vars):
+        def train_step(state, data):
+            trainable_values, non_trainable_values, optimizer_values, metric_values = state
+            x, y, sample_weight = data
+
+            def loss_fn(trainable_values):
+                mapping = list(zip(trainable, trainable_values))
+                mapping += list(zip(non_trainable, non_trainable_values))
+                with StatelessScope(mapping) as scope:
+                    y_pred = self(x, training=True)
+                    loss, per_output = self._compute_loss_parts(x, y, y_pred, sample_weight)
+                new_non_trainable = _values_after(scope, non_trainable, non_trainable_values)
+                return loss, (y_pred, per_output, new_non_trainable)
+
+            (loss, (y_pred, per_output, new_non_trainable)), grads = ops.value_and_grad(
+                loss_fn, has_aux=True)(trainable_values)
+            new_trainable, new_optimizer = self.optimizer.stateless_apply(
+                optimizer_values, grads, trainable_values)
+            with StatelessScope(list(zip(metric_vars, metric_values))) as scope:
+                logs = self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+            new_metrics = _values_after(scope, metric_vars, metric_values)
+            return logs, (new_trainable, new_non_trainable, new_optimizer, new_metrics)
+        return train_step
+
+    def _make_test_step(self, trainable, non_trainable, metric_vars):
+        def test_step(state, data):
+            trainable_values, non_trainable_values, metric_values = state
+            x, y, sample_weight = data
+            mapping = list(zip(trainable, trainable_values)) + list(zip(non_trainable, non_trainable_values))
+            with StatelessScope(mapping):
+                y_pred = self(x, training=False)
+                loss, per_output = self._compute_loss_parts(x, y, y_pred, sample_weight)
+            with StatelessScope(list(zip(metric_vars, metric_values))) as scope:
+                logs = self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
+            return logs, (trainable_values, non_trainable_values,
+                          _values_after(scope, metric_vars, metric_values))
+        return test_step
+
+    def _make_predict_step(self, trainable, non_trainable):
+        def predict_step(state, x):
+            trainable_values, non_trainable_values = state
+            mapping = list(zip(trainable, trainable_values)) + list(zip(non_trainable, non_trainable_values))
+            with StatelessScope(mapping):
+                return self(x, training=False)
+        return predict_step
+
+    def _run_step(self, kind, batch):
+        x, y, sample_weight = batch
+        function = self._get_step(kind, x, y)
+        if kind == "predict":
+            return function(self._state(kind), x)
+        logs, new_state = function(self._state(kind), (x, y, sample_weight))
+        self._set_state(kind, new_state)
+        return logs
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1):
+        """Trains the model for ``epochs`` epochs; returns a :class:`~kerasette.callbacks.History`.
+
+        ``x``, ``y``: numpy arrays (lists or dicts of them for several inputs or outputs), or
+        ``x`` a generator / PyDataset yielding ``(x, y[, sample_weight])`` batches.
+        ``validation_split`` holds out the last fraction of the arrays (before shuffling);
+        ``validation_data`` is ``(x_val, y_val[, sample_weight])`` or a generator.
+        """
+        from kerasette.callbacks import CallbackList
+        self._assert_compiled("fit")
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapters.split_validation(
+                x, y, sample_weight, validation_split)
+        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        adapter = data_adapters.get_data_adapter(
+            x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+            steps_per_epoch=steps_per_epoch, class_weight=class_weight, rng=rng)
+        steps = getattr(adapter, "steps_per_epoch", None)
+        callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                     model=self, verbose=verbose, epochs=epochs, steps=steps)
+        validation = None
+        if validation_data is not None:
+            validation = self._validation_adapter(validation_data, validation_batch_size or batch_size,
+                                                  validation_steps)
+        self.stop_training = False
+        self._in_fit = True
+        epoch_logs = {}
+        try:
+            callback_list.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                callback_list.on_epoch_begin(epoch)
+                logs = None
+                ran = 0
+                for step, batch in enumerate(adapter.epoch()):
+                    callback_list.on_train_batch_begin(step)
+                    logs = self._run_step("train", batch)
+                    ran += 1
+                    callback_list.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if ran == 0:
+                    warnings.warn("The training data ran out: no batch in this epoch; training "
+                                  "stops.", stacklevel=2)
+                    break
+                epoch_logs = _pythonify(logs)
+                if validation is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_adapter(validation, callback_list)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+            callback_list.on_train_end(logs=epoch_logs)
+        finally:
+            self._in_fit = False
+        return callback_list.history
+
+    def _validation_adapter(self, validation_data, batch_size, steps):
+        if data_adapters.is_sequence(validation_data) or data_adapters.is_generator(validation_data):
+            return data_adapters.get_data_adapter(validation_data, steps_per_epoch=steps)
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+            raise ValueError(
+                "validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) or a "
+                f"generator; got {type(validation_data).__name__} of length "
+                f"{len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
+            )
+        x_val, y_val, sw_val = data_adapters.unpack(tuple(validation_data))
+        return data_adapters.get_data_adapter(x_val, y_val, sw_val, batch_size=batch_size,
+                                              steps_per_epoch=steps)
+
+    # ------------------------------------------------------------------ evaluate
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """The loss and metrics on the given data. Returns a float when the loss is the only
+        value, else a list in the order of ``metrics_names`` (a dict with ``return_dict``)."""
+        from kerasette.callbacks import CallbackList
+        self._assert_compiled("evaluate")
+        adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=batch_size,
+                                                 steps_per_epoch=steps)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1,
+                                     steps=getattr(adapter, "steps_per_epoch", None))
+        logs = self._evaluate_adapter(adapter, callback_list)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_adapter(self, adapter, callback_list):
+        self.reset_metrics()
+        callback_list.on_test_begin()
+        logs = None
+        for step, batch in enumerate(adapter.epoch()):
+            callback_list.on_test_batch_begin(step)
+            logs = self._run_step("test", batch)
+            callback_list.on_test_batch_end(step, logs)
+        logs = _pythonify(logs)
+        callback_list.on_test_end(logs)
+        return logs
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs on ``x`` as numpy arrays (every sample, the last partial batch
+        included), in the structure of the model's outputs."""
+        from kerasette.callbacks import CallbackList
+        adapter = data_adapters.get_data_adapter(x, None, None, batch_size=batch_size,
+                                                 steps_per_epoch=steps, check_values=False)
+        callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
+                                     verbose=verbose, epochs=1,
+                                     steps=getattr(adapter, "steps_per_epoch", None))
+        callback_list.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(adapter.epoch()):
+            callback_list.on_predict_batch_begin(step)
+            output = self._run_step("predict", batch)
+            output = tree.map_structure(ops.convert_to_numpy, output)
+            outputs.append(output)
+            callback_list.on_predict_batch_end(step, {"outputs": output})
+        callback_list.on_predict_end()
+        if not outputs:
+            raise ValueError("predict() received no data.")
+        leaves = [tree.flatten(o)[0] for o in outputs]
+        treedef = tree.flatten(outputs[0])[1]
+        return tree.unflatten(treedef, [np.concatenate(parts, axis=0) for parts in zip(*leaves)])
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        """One optimizer step on one batch; returns the running loss and metrics."""
+        self._assert_compiled("train_on_batch")
+        adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x),
+                                                 class_weight=class_weight)
+        logs = _pythonify(self._run_step("train", next(adapter.epoch())))
+        return self._format_logs(logs, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        """The loss and metrics of one batch (metrics reset first)."""
+        self._assert_compiled("test_on_batch")
+        adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x))
+        self.reset_metrics()
+        logs = _pythonify(self._run_step("test", next(adapter.epoch())))
+        return self._format_logs(logs, return_dict)
+
+    def predict_on_batch(self, x):
+        """The model's outputs for one batch, as numpy arrays."""
+        x = data_adapters.standardize(x)
+        output = self._run_step("predict", (x, None, None))
+        return tree.map_structure(ops.convert_to_numpy, output)
+
+    def _format_logs(self, logs, return_dict):
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+
+def _values_after(scope, variables, old_values):
+    """The values ``variables`` hold at the end of ``scope`` (the old ones if not assigned)."""
+    result = []
+    for variable, old in zip(variables, old_values):
+        value = scope.get_current_value(variable)
+        result.append(old if value is None else value)
+    return result
+
+
+def _batch_size(x):
+    first = tree.flatten(x)[0][0]
+    return ops.shape(first)[0]
+
+
+def _num(x):
+    return data_adapters.num_samples(data_adapters.standardize(x), "x")
+
+
+def _pythonify(logs):
+    if logs is None:
+        return {}
+    return {key: float(ops.convert_to_numpy(value)) for key, value in logs.items()}
