@@ -40,9 +40,7 @@ class AutodiffBackend(Backend):
                 setattr(self, op_name, self._bind(op))
         for op_name, fn in registry.COMPOSITES.items():
             if not _defined_by_subclass(type(self), op_name):
-                method = functools.partial(fn, self)
-                functools.update_wrapper(method, fn)
-                setattr(self, op_name, method)
+                setattr(self, op_name, self._bind_composite(op_name, fn))
 
     def replace_op(self, name, forward=None, vjp=None):
         """Swaps in another forward or gradient rule for primitive ``name`` (fused kernels)."""
@@ -55,6 +53,17 @@ class AutodiffBackend(Backend):
         setattr(self, name, self._bind(new))
 
     # ------------------------------------------------------------------ dispatch
+    def _bind_composite(self, name, fn):
+        method = functools.partial(fn, self)
+        method.__name__ = name
+        method.__qualname__ = f"{type(self).__name__}.{name}"
+        if name in _contract_names():
+            method.__doc__ = getattr(Backend, name).__doc__
+            method.__signature__ = contract_signature(name)
+        else:
+            method.__doc__ = fn.__doc__
+        return method
+
     def _bind(self, op):
         apply = self._apply
         n = op.n_inputs
@@ -160,7 +169,8 @@ class AutodiffBackend(Backend):
         return array
 
     def _unbroadcast(self, g, shape):
-        """Sums ``g`` down to ``shape``: the one place broadcasting is undone."""
+        """Sums ``g`` down to ``shape``: the one place broadcasting is undone. ``g`` must have
+        ``shape`` broadcast up (only summing, never expanding, is done here)."""
         if tuple(g.shape) == tuple(shape):
             return g
         extra = len(g.shape) - len(shape)
