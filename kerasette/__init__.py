@@ -34,4 +34,38 @@ class GradientTape:
             persistent=persistent, watch_accessed_variables=watch_accessed_variables)
 
 
-__all__ = ["backend", "config", "ops", "GradientTape", "Variable", "StatelessScope"]
+from kerasette import (  # noqa: E402
+    activations,
+    callbacks,
+    constraints,
+    datasets,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    random,
+    regularizers,
+    saving,
+    testing,
+    utils,
+)
+from kerasette.initializers import Initializer  # noqa: E402
+from kerasette.layers import Input, InputSpec, Layer  # noqa: E402
+from kerasette.layers.keras_tensor import KerasTensor  # noqa: E402
+from kerasette.losses import Loss  # noqa: E402
+from kerasette.metrics import Metric  # noqa: E402
+from kerasette.models import Model, Sequential  # noqa: E402
+from kerasette.optimizers import Optimizer  # noqa: E402
+from kerasette.regularizers import Regularizer  # noqa: E402
+
+backend.clear_session = utils.clear_session
+
+__all__ = [
+    "backend", "config", "ops", "GradientTape", "Variable", "StatelessScope", "activations",
+    "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
+    "models", "optimizers", "random", "regularizers", "saving", "testing", "utils",
+    "Initializer", "Input", "InputSpec", "Layer", "KerasTensor", "Loss", "Metric", "Model",
+    "Sequential", "Optimizer", "Regularizer",
+]

@@ -67,7 +67,7 @@ class CompileLoss:
             names = sorted(y_pred)
         self.output_names = names
         specs = _per_output(self._loss, names, "loss")
-        self.losses = [None if s is None else losses_module.get(s) for s in specs]
+        self.losses = [None if s is None else _as_loss(losses_module.get(s)) for s in specs]
         if self._loss_weights is None:
             self.weights = [1.0] * len(names)
         elif isinstance(self._loss_weights, dict):
@@ -106,6 +106,14 @@ class CompileLoss:
             term = value if weight == 1.0 else ops.multiply(value, weight)
             total = term if total is None else ops.add(total, term)
         return total, per_output
+
+
+def _as_loss(loss):
+    """A Loss object: functions (``"mse"`` resolves to one) are wrapped as Keras does."""
+    from kerasette import losses as losses_module
+    if isinstance(loss, losses_module.Loss):
+        return loss
+    return losses_module.LossFunctionWrapper(loss, name=getattr(loss, "__name__", None))
 
 
 class CompileMetrics:

@@ -437,4 +437,4 @@ def _num(x):
 def _pythonify(logs):
     if logs is None:
         return {}
-    return {key: float(ops.convert_to_numpy(value)) for key, value in logs.items()}
+    return {key: float(ops.convert_to_numpy(logs[key])) for key in sorted(logs)}
