@@ -163,6 +163,10 @@ class Trainer:
                                                   for n in names]
             if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._compile_metrics.build(y, y_pred)
+                # one throw-away update creates the state some metrics make lazily (F1Score,
+                # multi-label AUC), so no variable is born inside a compiled step
+                with StatelessScope([(v, v.value) for v in self._metric_variables()]):
+                    self._compile_metrics.update_state(y, y_pred, None)
         if not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
 
