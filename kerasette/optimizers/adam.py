@@ -1,0 +1,68 @@
+"""Adam: adaptive moment estimation (Keras 3 ``keras.optimizers.Adam``)."""
+
+from kerasette import ops
+from kerasette.optimizers.optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2014), with the optional AMSGrad variant.
+
+    At step ``t`` (from 1)::
+
+        m <- m + (g - m) * (1 - beta_1)
+        v <- v + (g**2 - v) * (1 - beta_2)
+        v_hat <- max(v_hat, v)                 # amsgrad only; then used in place of v
+        w <- w - learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m / (sqrt(v) + epsilon)
+
+    Args:
+        learning_rate: a float, a schedule or a callable (default 0.001).
+        beta_1: decay rate of the first moment (default 0.9).
+        beta_2: decay rate of the second moment (default 0.999).
+        epsilon: added to ``sqrt(v)`` ("epsilon hat" of the paper; default 1e-7).
+        amsgrad: whether to use AMSGrad (Reddi et al., 2018).
+        **kwargs: the base :class:`~kerasette.optimizers.Optimizer` arguments.
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, **kwargs):
+        super().__init__(learning_rate=learning_rate, **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"])
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        learning_rate = ops.cast(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
+        step = ops.cast(ops.add(self.iterations, 1), dtype)
+        beta_1_power = ops.power(ops.cast(self.beta_1, dtype), step)
+        beta_2_power = ops.power(ops.cast(self.beta_2, dtype), step)
+        index = self._get_variable_index(variable)
+        m, v = self._momentums[index], self._velocities[index]
+
+        alpha = ops.divide(ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
+                           ops.subtract(1, beta_1_power))
+        self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
+        self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
+        if self.amsgrad:
+            v_hat = self._velocity_hats[index]
+            self.assign(v_hat, ops.maximum(v_hat, v))
+            v = v_hat
+        self.assign_sub(variable, ops.divide(ops.multiply(m, alpha),
+                                             ops.add(ops.sqrt(v), self.epsilon)))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,
+                       "amsgrad": self.amsgrad})
+        return config
