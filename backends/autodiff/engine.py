@@ -102,6 +102,10 @@ class AutodiffBackend(Backend):
             arrays.append(x.data if type(x) is Tensor else x)
         if converted is not None:
             inputs = tuple(converted)
+            if not any(type(a) is self._ndarray for a in arrays):
+                # only Python scalars: give them floatx / int32, as convert_to_tensor does,
+                # rather than numpy's float64 / int64
+                arrays = [self._to_array(a) if isinstance(a, (int, float)) else a for a in arrays]
         if op.sequence:
             result = op.forward(self.xp, arrays, *params, **kwparams)
         else:

@@ -1,1 +1,137 @@
-"""(being written)"""
+"""Random ops: SeedGenerator, normal, uniform, truncated_normal, randint, dropout, shuffle.
+
+Not tape primitives (a draw has no gradient): composites that draw with the
+array module's own generator, ``xp.random.default_rng((seed, counter))``, seeded
+from the state that :func:`backends.seed.resolve_seed` gives for the ``seed``
+argument (an int: the same numbers every call; a SeedGenerator: advanced by
+each call; None: the global generator). ``dropout`` is differentiable in its
+input: the input times a constant mask.
+"""
+
+import math
+
+from ... import config
+from ...seed import SeedGenerator as _SeedGenerator, resolve_seed
+from ...variable import Variable
+from ..registry import defcomposite
+from ..tensor import Tensor
+
+
+def _generator(F, seed):
+    """A fresh generator of ``F.xp`` for one draw with ``seed``."""
+    state = F.convert_to_numpy(resolve_seed(seed, F))
+    return F.xp.random.default_rng((int(state[0]), int(state[1])))
+
+
+def _shape(shape):
+    return (int(shape),) if isinstance(shape, int) else tuple(int(n) for n in shape)
+
+
+def _float_dtype(F, op, dtype):
+    """``dtype`` (default floatx) as a name, checked to be a float dtype."""
+    if dtype is None:
+        dtype = config.floatx()
+    elif not isinstance(dtype, str):
+        dtype = F.xp.dtype(dtype).name
+    if not dtype.startswith(("float", "bfloat")):
+        raise ValueError(f"{op}: dtype must be a float dtype, got {dtype!r}; "
+                         "use randint for integers.")
+    return dtype
+
+
+def _draw_dtype(dtype):
+    """The dtype numpy's generator draws in: float32 or float64 (others are cast after)."""
+    return "float64" if dtype == "float64" else "float32"
+
+
+def _value(v):
+    """A mean, stddev or bound as a raw array or Python scalar of the engine."""
+    if isinstance(v, Variable):
+        v = v.value
+    return v.data if isinstance(v, Tensor) else v
+
+
+def _affine(F, sample, scale, shift, dtype):
+    """``sample * scale + shift`` in ``dtype``, as a tensor."""
+    out = sample * _value(scale) + _value(shift)
+    return F.Tensor(F.xp.asarray(out).astype(dtype, copy=False))
+
+
+@defcomposite("SeedGenerator")
+def SeedGenerator(F, seed=None):
+    """A stateful source of seeds owned by this backend (see :class:`backends.seed.SeedGenerator`)."""
+    return _SeedGenerator(seed, backend=F)
+
+
+@defcomposite("normal")
+def normal(F, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples of a normal distribution with ``mean`` and ``stddev``."""
+    dtype = _float_dtype(F, "normal", dtype)
+    sample = _generator(F, seed).standard_normal(_shape(shape), dtype=_draw_dtype(dtype))
+    return _affine(F, sample, stddev, mean, dtype)
+
+
+@defcomposite("uniform")
+def uniform(F, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Samples uniform in ``[minval, maxval)``."""
+    dtype = _float_dtype(F, "uniform", dtype)
+    sample = _generator(F, seed).random(_shape(shape), dtype=_draw_dtype(dtype))
+    minval, maxval = _value(minval), _value(maxval)
+    return _affine(F, sample, maxval - minval, minval, dtype)
+
+
+@defcomposite("truncated_normal")
+def truncated_normal(F, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal samples, each redrawn until it lies within two standard deviations of the mean."""
+    dtype = _float_dtype(F, "truncated_normal", dtype)
+    rng = _generator(F, seed)
+    shape = _shape(shape)
+    sample = rng.standard_normal(math.prod(shape), dtype=_draw_dtype(dtype))
+    # Redraw the ~4.6% outside [-2, 2], round after round, until none is left: a loop
+    # over rounds (a handful), never over elements.
+    outside = F.xp.flatnonzero(F.xp.abs(sample) > 2)
+    while outside.size:
+        sample[outside] = rng.standard_normal(outside.size, dtype=sample.dtype)
+        outside = outside[F.xp.abs(sample[outside]) > 2]
+    return _affine(F, sample.reshape(shape), stddev, mean, dtype)
+
+
+@defcomposite("randint")
+def randint(F, shape, minval, maxval, dtype="int32", seed=None):
+    """Integers uniform in ``[minval, maxval)``."""
+    values = _generator(F, seed).integers(int(minval), int(maxval), size=_shape(shape), dtype=dtype)
+    return F.Tensor(F.xp.asarray(values))
+
+
+@defcomposite("dropout")
+def dropout(F, inputs, rate, noise_shape=None, seed=None):
+    """``inputs`` with a ``rate`` fraction of entries zeroed and the rest scaled by
+    ``1 / (1 - rate)``. ``noise_shape`` (None entries: the input's size) gives the mask's
+    shape, broadcast over the input: a size-1 axis shares one draw along it."""
+    inputs = F.convert_to_tensor(inputs)
+    rate = float(rate)
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"dropout: rate must be in [0, 1], got {rate}.")
+    shape = inputs.shape
+    if noise_shape is None:
+        noise_shape = shape
+    else:
+        if len(noise_shape) != len(shape):
+            raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} needs one entry per axis "
+                             f"of the input (shape {shape}).")
+        noise_shape = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
+    keep = 1.0 - rate
+    kept = _generator(F, seed).random(noise_shape, dtype="float32") < keep
+    # a constant mask: the gradient flows through the multiply to the kept entries only
+    mask = kept.astype(inputs.dtype)
+    if keep > 0:
+        mask *= 1.0 / keep
+    return F.multiply(inputs, mask)
+
+
+@defcomposite("shuffle")
+def shuffle(F, x, axis=0, seed=None):
+    """``x`` with its entries permuted along ``axis``."""
+    x = F.convert_to_tensor(x)
+    order = _generator(F, seed).permutation(x.shape[axis])
+    return F.take(x, order, axis=axis)
