@@ -1,7 +1,7 @@
 """The backend contract: every op, its signature and its meaning.
 
 One file, one class. Each backend subclasses :class:`Backend` and implements
-every method; ``tests/backends/test_conformance.py`` lists any name a backend
+every method; ``tests/backends/test_coverage.py`` lists any name a backend
 lacks or whose signature differs. Names and argument conventions follow
 ``keras.ops``. The public namespace :mod:`kerasette.ops` forwards each name
 to the active backend.
@@ -575,7 +575,8 @@ class Backend:
         raise NotImplementedError
 
     def shuffle(self, x, axis=0, seed=None):
-        """``x`` with its entries permuted along ``axis``."""
+        """``x`` with each 1-D slice along ``axis`` permuted independently (Keras's semantics:
+        ``numpy.random.Generator.permuted``, ``jax.random.permutation(independent=True)``)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ autodiff

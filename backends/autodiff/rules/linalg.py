@@ -177,11 +177,7 @@ def einsum_explicit_vjp(F, g, y, operands, subscripts):
 def _einsum_operand_grad(F, g, operands, terms, output, k):
     term, x = terms[k], operands[k]
     if len(set(term)) != len(term):
-        raise NotImplementedError(
-            f"einsum: no gradient for operand {k} with subscripts {term!r}: an index repeated within "
-            "one operand (a diagonal, as in 'ii->i') is not supported. Multiply by an eye() mask "
-            "and sum instead."
-        )
+        return _einsum_diagonal_grad(F, g, operands, terms, output, k)
     others = terms[:k] + terms[k + 1:]
     available = set(output).union(*others)
     # a letter only this operand has was summed away by the forward: the gradient is
@@ -199,3 +195,31 @@ def _einsum_operand_grad(F, g, operands, terms, output, k):
     if grad.shape != tuple(x.shape):
         grad = F.broadcast_to(grad, x.shape)
     return grad
+
+
+def _einsum_diagonal_grad(F, g, operands, terms, output, k):
+    """Gradient for an operand whose subscripts repeat a letter (a diagonal, as in 'ii->i').
+
+    Each repeat gets a fresh letter and an identity matrix ties it to the first occurrence:
+    'ii' is read as 'ij' times eye 'ij'. The gradient of the renamed operand (letters now
+    unique) is computed as usual, then the identities put it back on the diagonal."""
+    term, x = terms[k], operands[k]
+    used = set("".join(terms) + output)
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    renamed, eyes, seen = [], [], set()
+    for c, n in zip(term, x.shape):
+        if c in seen:
+            new = next(fresh)
+            eyes.append((c + new, n))
+            renamed.append(new)
+        else:
+            seen.add(c)
+            renamed.append(c)
+    first_occurrence = "".join(dict.fromkeys(term))
+    # gradient with respect to the diagonal itself (one letter per distinct index)
+    diagonal_terms = terms[:k] + [first_occurrence] + terms[k + 1:]
+    diagonal = _einsum_operand_grad(F, g, operands[:k] + [F.einsum_explicit(
+        [x], term + "->" + first_occurrence)] + operands[k + 1:], diagonal_terms, output, k)
+    identities = [F.eye(n, dtype=F.dtype(diagonal)) for _, n in eyes]
+    subscripts = ",".join([first_occurrence] + [pair for pair, _ in eyes]) + "->" + "".join(renamed)
+    return F.einsum_explicit([diagonal] + identities, subscripts)

@@ -131,7 +131,9 @@ def dropout(F, inputs, rate, noise_shape=None, seed=None):
 
 @defcomposite("shuffle")
 def shuffle(F, x, axis=0, seed=None):
-    """``x`` with its entries permuted along ``axis``."""
+    """``x`` with each 1-D slice along ``axis`` permuted independently (as Keras's numpy and
+    jax backends do): an argsort of uniform keys gives one random order per slice."""
     x = F.convert_to_tensor(x)
-    order = _generator(F, seed).permutation(x.shape[axis])
-    return F.take(x, order, axis=axis)
+    keys = _generator(F, seed).random(x.shape)
+    order = F.xp.argsort(keys, axis=axis)
+    return F.take_along_axis(x, order, axis=axis)

@@ -1,0 +1,87 @@
+"""Shared fixtures: the ``backend`` fixture every suite runs through, and the cross-check report.
+
+``backend`` runs a test once per backend that can run here (numpy always; jax when
+installed; cupy only with CuPy and a GPU), with that backend active
+(``kerasette.backend.use``). An unavailable backend is a visible skip with the reason.
+
+The gradient cross-check suite records the worst relative error of each op and check
+in ``cross_check_report``; the table is printed at the end of the session.
+"""
+
+import collections
+import importlib.util
+
+import pytest
+
+import kerasette
+
+BACKENDS = ("numpy", "jax", "cupy")
+
+
+def _unavailable(name):
+    """Why backend ``name`` cannot run here, or None."""
+    if name == "cupy" and importlib.util.find_spec("cupy") is None:
+        return "CuPy is not installed (the cupy backend needs an NVIDIA GPU)"
+    if name == "jax" and importlib.util.find_spec("jax") is None:
+        return "JAX is not installed"
+    try:
+        kerasette.backend.get_backend(name)
+    except Exception as error:
+        return f"the {name} backend is unavailable ({type(error).__name__}: {error})"
+    return None
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Each available backend in turn, active for the test; yields the backend object."""
+    reason = _unavailable(request.param)
+    if reason:
+        pytest.skip(reason)
+    with kerasette.backend.use(request.param) as active:
+        yield active
+
+
+# ---------------------------------------------------------------------------- the report
+class CrossCheckReport:
+    """The worst error per (op, check) seen in this session, with the case that gave it."""
+
+    def __init__(self):
+        self.worst = collections.defaultdict(dict)  # op -> check -> (error, case id)
+
+    def record(self, op, check, case_id, error):
+        previous = self.worst[op].get(check)
+        if previous is None or error > previous[0]:
+            self.worst[op][check] = (float(error), case_id)
+
+    def lines(self):
+        checks = ["forward64", "forward32", "vjp64", "vjp32", "fd", "hvp", "hvp_fd"]
+        out = ["worst relative error per op (numpy engine vs JAX, vs finite differences):",
+               f"{'op':<34}" + "".join(f"{c:>11}" for c in checks) + "   worst case"]
+        for op in sorted(self.worst):
+            row = self.worst[op]
+            cells = "".join(f"{row[c][0]:11.1e}" if c in row else f"{'-':>11}" for c in checks)
+            worst_check = max(row, key=lambda c: row[c][0])
+            out.append(f"{op:<34}{cells}   {row[worst_check][1]} ({worst_check})")
+        return out
+
+
+_REPORT = pytest.StashKey()
+
+
+def pytest_configure(config):
+    config.stash[_REPORT] = CrossCheckReport()
+
+
+@pytest.fixture(scope="session")
+def cross_check_report(request):
+    """The session's :class:`CrossCheckReport`."""
+    return request.config.stash[_REPORT]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = config.stash.get(_REPORT, None)
+    if report is None or not report.worst:
+        return
+    terminalreporter.section("gradient cross-check")
+    for line in report.lines():
+        terminalreporter.write_line(line)
