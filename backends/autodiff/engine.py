@@ -79,12 +79,48 @@ class AutodiffBackend(Backend):
                 if len(args) < n:
                     args = args + tuple(kwargs.pop(k) for k in names[len(args):])
                 return apply(op, args[:n], args[n:], kwargs)
+            if not op.saves and n in (1, 2):
+                method = self._fast_path(op, method)
         method.__name__ = op.name
         method.__qualname__ = f"{type(self).__name__}.{op.name}"
         if op.name in _contract_names():
             method.__doc__ = getattr(Backend, op.name).__doc__
             method.__signature__ = contract_signature(op.name)
         return method
+
+    def _fast_path(self, op, general):
+        """``general`` preceded by a shortcut for the common case: no tape recording, inputs
+        that are this engine's tensors (or Python numbers next to one). It skips the
+        conversions and bookkeeping of :meth:`_apply`; anything else takes ``general``."""
+        Tensor, ndarray, tapes = self.Tensor, self._ndarray, self._tapes
+        forward, xp, asarray = op.forward, self.xp, self.xp.asarray
+        numbers = (int, float)
+
+        if op.n_inputs == 1:
+            def unary(*args, **kwargs):
+                if tapes or not args or type(args[0]) is not Tensor:
+                    return general(*args, **kwargs)
+                result = forward(xp, args[0].data, *args[1:], **kwargs)
+                return Tensor(result if type(result) is ndarray else asarray(result))
+            return unary
+
+        def binary(*args, **kwargs):
+            if tapes or len(args) < 2:
+                return general(*args, **kwargs)
+            a, b = args[0], args[1]
+            if type(a) is Tensor:
+                if type(b) is Tensor:
+                    b = b.data
+                elif type(b) not in numbers:
+                    return general(*args, **kwargs)
+                a = a.data
+            elif type(b) is Tensor and type(a) in numbers:
+                b = b.data
+            else:
+                return general(*args, **kwargs)
+            result = forward(xp, a, b, *args[2:], **kwargs)
+            return Tensor(result if type(result) is ndarray else asarray(result))
+        return binary
 
     def _apply(self, op, inputs, params, kwparams):
         """Runs ``op`` on ``inputs`` and records it on every tape that tracks an input."""

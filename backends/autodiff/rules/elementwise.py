@@ -37,6 +37,16 @@ def promote_floats(xp, x1, x2):
     integer or bool array meets a float array (-> that float dtype) or a Python float
     (-> floatx); two Python scalars are read as the contract reads them (floatx, int32).
     Everything else is left to numpy, which agrees with JAX there."""
+    # the common cases first, cheaply: two arrays of one dtype; an array and a Python number
+    # that numpy's weak typing already treats as JAX does
+    t1, t2 = type(x1), type(x2)
+    if t1 is t2 and t1 is not float and t1 is not int and t1 is not bool:
+        if x1.dtype is x2.dtype:
+            return x1, x2
+    elif t2 is float or t2 is int:
+        if t1 is not float and t1 is not int and t1 is not bool and (
+                t2 is int or x1.dtype.kind in "fc"):
+            return x1, x2
     d1 = getattr(x1, "dtype", None)
     d2 = getattr(x2, "dtype", None)
     if d1 is None and d2 is None:

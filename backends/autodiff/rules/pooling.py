@@ -1,1 +1,245 @@
-"""(being written)"""
+"""Pooling (``max_pool``, ``average_pool``): forward and gradient side by side.
+
+Every pooling primitive walks the window's taps (pool_h * pool_w strided slices of
+the input, each covering all output positions at once), never the pixels. The
+public ops are composites that work out the geometry (TensorFlow's "same"
+padding, strides defaulting to the pool size) and call:
+
+- ``max_pool_general``: the window maxima; saves, per output, which tap won (the
+  first maximum), so the gradient goes there.
+- ``max_pool_scatter`` / ``max_pool_gather``: route a gradient to the winning
+  taps / read the winning taps of a tensor. Linear, and each other's transpose,
+  so max_pool's gradient differentiates again (its own gradient in the input is
+  zero: the winners are piecewise constant).
+- ``window_sum`` / ``window_sum_transpose``: the window sums and their transpose
+  (spread each output's gradient over its window); average pooling divides the
+  sums by the number of real (unpadded) cells.
+"""
+
+import math
+
+from ... import config
+from ..registry import defcomposite, defop
+from .convolution import (clipped_tap_keys, output_sizes, pad_spatial, same_padding, spatial_axes,
+                          spatial_tuple, tap_keys)
+
+
+def _pool_geometry(op, shape, pool_size, strides, padding, data_format):
+    """Canonical ``(window, strides, pads, data_format)`` of a pooling op, validated."""
+    data_format = config.standardize_data_format(data_format)
+    n_spatial = len(shape) - 2
+    if not 1 <= n_spatial <= 3:
+        raise ValueError(f"{op}: expected inputs of rank 3 to 5 (batch, spatial..., channels), "
+                         f"got shape {tuple(shape)}.")
+    window = spatial_tuple(pool_size, n_spatial, "pool_size", op)
+    strides = window if strides is None else spatial_tuple(strides, n_spatial, "strides", op)
+    padding = str(padding).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
+    sizes = [shape[a] for a in spatial_axes(len(shape), data_format)]
+    if padding == "same":
+        pads = same_padding(sizes, window, strides)
+    else:
+        pads = ((0, 0),) * n_spatial
+    if min(output_sizes(sizes, window, strides, pads)) < 1:
+        raise ValueError(f"{op}: pool_size {window} is larger than the input's spatial shape "
+                         f"{tuple(sizes)} with padding 'valid': the output would be empty.")
+    return window, strides, pads, data_format
+
+
+def _layout(ndim, window, strides, pads, data_format, sizes):
+    """Spatial axes, output sizes, padded extents read, and each tap's key into the padded input."""
+    axes = spatial_axes(ndim, data_format)
+    out = output_sizes(sizes, window, strides, pads)
+    used = tuple((o - 1) * s + k for o, s, k in zip(out, strides, window))
+    keys = tap_keys(ndim, axes, window, strides, (1,) * len(window), out)
+    return axes, out, used, keys
+
+
+def _spatial_sizes(shape, data_format):
+    return tuple(shape[a] for a in spatial_axes(len(shape), data_format))
+
+
+def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, contribution):
+    """Adds ``contribution(t)`` (an output-shaped array) into the input cells tap ``t`` read;
+    cells in the padding are dropped. Returns the input-shaped sum.
+
+    ``contribution(t, out=view)`` writes into ``view`` instead: used when windows do not
+    overlap and every cell is written at most once, straight into place.
+    """
+    axes = spatial_axes(len(input_shape), data_format)
+    out = output_sizes(_spatial_sizes(input_shape, data_format), window, strides, pads)
+    dx = xp.zeros(input_shape, dtype=dtype)
+    disjoint = all(s >= k for s, k in zip(strides, window))
+    keys = clipped_tap_keys(input_shape, axes, pads, window, strides, (1,) * len(window), out)
+    for t, key in enumerate(keys):
+        if key is None:
+            continue
+        input_key, output_key = key
+        if not disjoint:
+            dx[input_key] += contribution(t)[output_key]
+        elif all(output_key[a] == slice(0, o) for a, o in zip(axes, out)):
+            contribution(t, out=dx[input_key])
+        else:  # a window cut by the padding
+            dx[input_key] = contribution(t)[output_key]
+    return dx
+
+
+# ---------------------------------------------------------------------------- max pooling
+@defop("max_pool_general", saves=True)
+def max_pool_general(xp, inputs, window, strides, pads, data_format):
+    """Window maxima; saves the winning tap of each window (the first maximum)."""
+    axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
+                                    _spatial_sizes(inputs.shape, data_format))
+    if inputs.dtype.kind == "f":
+        lowest = -float("inf")
+    else:
+        lowest = xp.iinfo(inputs.dtype).min if inputs.dtype.kind in "iu" else False
+    padded = pad_spatial(xp, inputs, axes, pads, used, fill=lowest)
+    best = padded[keys[0]].copy()
+    winner = xp.zeros(best.shape, dtype="uint8" if len(keys) < 256 else "int32")
+    for t, key in enumerate(keys[1:], 1):
+        candidate = padded[key]
+        # taps come in increasing order, so "winner = t where candidate is larger" is a
+        # maximum (masked copies are several times slower); strict ">" keeps the first
+        # maximum on ties
+        xp.maximum(winner, xp.multiply(candidate > best, t, dtype=winner.dtype), out=winner)
+        xp.maximum(best, candidate, out=best)  # (a NaN propagates, as in JAX)
+    return best, winner
+
+
+@max_pool_general.defvjp
+def max_pool_general_vjp(F, g, y, inputs, window, strides, pads, data_format, saved):
+    return (F.max_pool_scatter(g, saved, inputs.shape, window, strides, pads, data_format),)
+
+
+@defop("max_pool_scatter")
+def max_pool_scatter(xp, output_grad, winner, input_shape, window, strides, pads, data_format):
+    """Each output's gradient added to its window's winning cell; zeros elsewhere."""
+    return _scatter_taps(xp, input_shape, output_grad.dtype, window, strides, pads, data_format,
+                         _select(xp, output_grad, winner))
+
+
+@max_pool_scatter.defvjp
+def max_pool_scatter_vjp(F, h, dx, output_grad, winner, input_shape, window, strides, pads,
+                         data_format):
+    return (F.max_pool_gather(h, winner, window, strides, pads, data_format),)
+
+
+@defop("max_pool_gather")
+def max_pool_gather(xp, inputs, winner, window, strides, pads, data_format):
+    """For each window, the value of ``inputs`` at the cell that won the max pooling."""
+    axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
+                                    _spatial_sizes(inputs.shape, data_format))
+    padded = pad_spatial(xp, inputs, axes, pads, used)
+    finite = bool(xp.isfinite(inputs).all())
+    y = xp.zeros(winner.shape, dtype=inputs.dtype)
+    for t, key in enumerate(keys):
+        y += _select(xp, padded[key], winner, finite)(t)
+    return y
+
+
+def _select(xp, values, winner, finite=None):
+    """``t -> values where winner == t, else 0`` (output-shaped). Multiplying by the mask is
+    several times faster than ``where``, but turns an infinite value into NaN, not 0: only
+    for finite values."""
+    if finite is None:
+        finite = bool(xp.isfinite(values).all())
+    if finite:
+        return lambda t, out=None: xp.multiply(values, winner == t, out=out)
+    zero = xp.zeros((), dtype=values.dtype)
+
+    def select(t, out=None):
+        if out is None:
+            return xp.where(winner == t, values, zero)
+        out[...] = xp.where(winner == t, values, zero)
+    return select
+
+
+@max_pool_gather.defvjp
+def max_pool_gather_vjp(F, h, y, inputs, winner, window, strides, pads, data_format):
+    return (F.max_pool_scatter(h, winner, inputs.shape, window, strides, pads, data_format),)
+
+
+@defcomposite("max_pool")
+def max_pool(F, inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Max pooling, 1-D to 3-D; ``strides`` defaults to ``pool_size``; ``padding="same"`` is
+    TensorFlow's. The gradient goes to the first maximum of each window.
+
+    Example:
+        >>> x = ops.reshape(ops.arange(16.0), (1, 4, 4, 1))
+        >>> ops.max_pool(x, 2)[0, :, :, 0]   # [[5, 7], [13, 15]]
+    """
+    geometry = _pool_geometry("max_pool", F.shape(inputs), pool_size, strides, padding,
+                              data_format)
+    return F.max_pool_general(inputs, *geometry)
+
+
+# ---------------------------------------------------------------------------- average pooling
+@defop("window_sum")
+def window_sum(xp, inputs, window, strides, pads, data_format):
+    """The sum of each window (padding counts as zeros)."""
+    axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
+                                    _spatial_sizes(inputs.shape, data_format))
+    padded = pad_spatial(xp, inputs, axes, pads, used)
+    if len(keys) == 1:
+        return padded[keys[0]].copy()
+    total = xp.add(padded[keys[0]], padded[keys[1]])
+    for key in keys[2:]:
+        total += padded[key]
+    return total
+
+
+@window_sum.defvjp
+def window_sum_vjp(F, g, y, inputs, window, strides, pads, data_format):
+    return (F.window_sum_transpose(g, inputs.shape, window, strides, pads, data_format),)
+
+
+@defop("window_sum_transpose")
+def window_sum_transpose(xp, output_grad, input_shape, window, strides, pads, data_format):
+    """Each output's gradient added to every cell of its window."""
+    def contribution(t, out=None):
+        if out is None:
+            return output_grad
+        out[...] = output_grad
+
+    return _scatter_taps(xp, input_shape, output_grad.dtype, window, strides, pads, data_format,
+                         contribution)
+
+
+@window_sum_transpose.defvjp
+def window_sum_transpose_vjp(F, h, dx, output_grad, input_shape, window, strides, pads,
+                             data_format):
+    return (F.window_sum(h, window, strides, pads, data_format),)
+
+
+def _reciprocal_counts(xp, shape, window, strides, pads, data_format, dtype):
+    """``1 / (number of real cells in each window)``, shaped to broadcast against the output."""
+    sizes = _spatial_sizes(shape, data_format)
+    if all(p == (0, 0) for p in pads):
+        return xp.asarray(1.0 / math.prod(window), dtype=dtype)
+    counts = xp.ones((), dtype=dtype)
+    for n, k, s, (lo, hi), o in zip(sizes, window, strides, pads,
+                                    output_sizes(sizes, window, strides, pads)):
+        start = xp.arange(o) * s - lo
+        per_dim = xp.minimum(start + k, n) - xp.maximum(start, 0)
+        counts = counts[..., None] * per_dim.astype(dtype)
+    counts = counts[None, ..., None] if data_format == "channels_last" else counts[None, None]
+    return 1 / counts
+
+
+@defcomposite("average_pool")
+def average_pool(F, inputs, pool_size, strides=None, padding="valid", data_format=None):
+    """Average pooling, 1-D to 3-D; ``strides`` defaults to ``pool_size``. With
+    ``padding="same"`` (TensorFlow's) the padded cells are not counted.
+
+    Example:
+        >>> x = ops.reshape(ops.arange(16.0), (1, 4, 4, 1))
+        >>> ops.average_pool(x, 2)[0, :, :, 0]   # [[2.5, 4.5], [10.5, 12.5]]
+    """
+    shape = F.shape(inputs)
+    geometry = _pool_geometry("average_pool", shape, pool_size, strides, padding, data_format)
+    if F.xp.dtype(F.dtype(inputs)).kind != "f":
+        inputs = F.cast(inputs, config.floatx())
+    scale = _reciprocal_counts(F.xp, shape, *geometry, F.xp.dtype(F.dtype(inputs)))
+    return F.multiply(F.window_sum(inputs, *geometry), scale)
