@@ -508,8 +508,9 @@ class Backend:
         """Transposed convolution (the gradient of ``conv`` with respect to its input), 1-D or 2-D.
 
         ``kernel``: (*kernel_spatial, filters, channels) — Keras's Conv2DTranspose layout.
-        Output spatial size for padding "valid": ``(n - 1) * stride + k`` (+ output_padding);
-        "same": ``n * stride`` (+ output_padding), as Keras computes it.
+        Output spatial size, as Keras computes it: with ``output_padding=None``, "valid" gives
+        ``(n - 1) * stride + max(k, stride)`` (k the dilated kernel size) and "same" gives
+        ``n * stride``; with ``output_padding`` p, ``(n - 1) * stride + k - 2 * pad + p``.
         """
         raise NotImplementedError
 

@@ -1,0 +1,19 @@
+"""The jax backend's ops, one module per family of the contract. Each module lists its
+contract names in ``__all__``; :mod:`~kerasette.backends.jax.backend` binds them."""
+
+from . import (  # noqa: F401
+    activations,
+    convolution,
+    crossentropy,
+    elementwise,
+    indexing,
+    linalg,
+    normalization,
+    pooling,
+    random,
+    reductions,
+    shape,
+)
+
+MODULES = (elementwise, activations, reductions, linalg, shape, indexing, convolution,
+           pooling, normalization, crossentropy)
