@@ -41,7 +41,9 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self._output_loss_trackers = []
+        self._output_loss_positions = []  # each tracker's output, by index
         self._steps = {}
+        self._recheck_variables = {}
         self._in_fit = False
         self.jit_compile = False
         self.run_eagerly = False
@@ -72,6 +74,7 @@ class Trainer:
                                  if metrics or weighted_metrics else None)
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
+        self._output_loss_positions = []
         self.run_eagerly = bool(run_eagerly)
         if jit_compile == "auto":
             jit_compile = not self.run_eagerly and kbackend.backend() == "jax"
@@ -88,7 +91,7 @@ class Trainer:
 
     def _assert_compiled(self, method):
         if not self.compiled:
-            raise RuntimeError(
+            raise ValueError(
                 f'Model "{self.name}" must be compiled before {method}(): call '
                 f"model.compile(optimizer=..., loss=...) first."
             )
@@ -117,15 +120,19 @@ class Trainer:
 
     @property
     def metrics(self):
-        """The metrics tracked in ``fit``/``evaluate``: the loss first, then the compiled ones."""
+        """The metrics tracked in ``fit``/``evaluate``, in Keras's order: the loss, the compiled
+        metrics as one group named "compile_metrics" (its ``metrics`` lists them), then the loss
+        of each output when several outputs have one."""
         result = [self._loss_tracker] if self._loss_tracker is not None else []
+        if self._compile_metrics is not None:
+            result.append(self._compile_metrics)
         result.extend(self._output_loss_trackers)
-        if self._compile_metrics is not None and self._compile_metrics.built:
-            result.extend(self._compile_metrics.metrics)
         return result
 
     @property
     def metrics_names(self):
+        """``[m.name for m in model.metrics]``, e.g. ``["loss", "compile_metrics"]`` as in Keras 3;
+        ``evaluate(..., return_dict=True)`` names every value."""
         return [m.name for m in self.metrics]
 
     def reset_metrics(self):
@@ -138,37 +145,67 @@ class Trainer:
     def _update_metrics(self, x, y, y_pred, sample_weight, loss, per_output):
         batch_size = _batch_size(x)
         self._loss_tracker.update_state(loss, sample_weight=batch_size)
-        for tracker, value in zip(self._output_loss_trackers, per_output):
-            if value is not None:
-                tracker.update_state(value, sample_weight=batch_size)
+        for tracker, index in zip(self._output_loss_trackers, self._output_loss_positions):
+            tracker.update_state(per_output[index], sample_weight=batch_size)
         if self._compile_metrics is not None and y is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return logs
+
+    def _flatten_metrics_in_order(self, logs):
+        """The values of ``logs`` as ``evaluate`` returns them (Keras's order): those named by
+        the metrics in :attr:`metrics` (the compiled group by its members' own names), then
+        the rest by name; a single value alone."""
+        names = []
+        for metric in self.metrics:
+            if isinstance(metric, CompileMetrics):
+                names.extend(m.name for m in metric.metrics)
+            else:
+                names.append(metric.name)
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
+        return values[0] if len(values) == 1 else values
 
     # ------------------------------------------------------------------ building for a step
     def _build_for_data(self, x, y):
         """Builds the model, the compiled losses and metrics and the optimizer from one batch."""
         if self._compile_metrics is not None and self._compile_metrics.built and (
-                self._compile_loss is None or self._compile_loss.built) and self.optimizer.built:
+                self._compile_loss is None or self._compile_loss.built) and (
+                self.optimizer is None or self.optimizer.built):
             return
         with StatelessScope([(v, v.value) for v in self.variables]):
             y_pred = self(x, training=False)
         if y is not None:
             if self._compile_loss is not None and not self._compile_loss.built:
                 self._compile_loss.build(y, y_pred)
-                from kerasette import metrics as metrics_module
-                names = self._compile_loss.output_names
-                if len(names) > 1:
-                    self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss")
-                                                  for n in names]
+                self._make_output_loss_trackers()
             if self._compile_metrics is not None and not self._compile_metrics.built:
                 self._compile_metrics.build(y, y_pred)
                 # one throw-away update creates the state some metrics make lazily (F1Score,
                 # multi-label AUC), so no variable is born inside a compiled step
                 with StatelessScope([(v, v.value) for v in self._metric_variables()]):
                     self._compile_metrics.update_state(y, y_pred, None)
-        if not self.optimizer.built:
+        if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
+
+    def _make_output_loss_trackers(self):
+        """One "{output}_loss" Mean per output that has a loss, when at least two have one (as
+        Keras); in the order of the ``loss`` dict when one was given, else the outputs'."""
+        from kerasette import metrics as metrics_module
+        names = self._compile_loss.output_names
+        with_loss = [n for n, loss in zip(names, self._compile_loss.losses) if loss is not None]
+        if len(with_loss) < 2:
+            with_loss = []
+        if isinstance(self.loss, dict):
+            with_loss = [n for n in self.loss if n in with_loss]
+        self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss") for n in with_loss]
+        self._output_loss_positions = [names.index(n) for n in with_loss]
 
     def _state(self, kind):
         variables = self._steps[kind]["variables"]
@@ -182,6 +219,11 @@ class Trainer:
 
     def _get_step(self, kind, x, y):
         entry = self._steps.get(kind)
+        if entry is not None and not self._recheck_variables.get(kind, True):
+            return entry["function"]
+        # once per fit/evaluate/predict call: a layer frozen or unfrozen since the step was made
+        # changes which variables the step updates, so the step is made again
+        self._recheck_variables[kind] = False
         trainable = self.trainable_variables
         if entry is not None and entry["trainable_ids"] == [id(v) for v in trainable]:
             return entry["function"]
@@ -252,6 +294,10 @@ class Trainer:
                 return self(x, training=False)
         return predict_step
 
+    def _recheck(self):
+        """Called when fit, evaluate or predict starts: see :meth:`_get_step`."""
+        self._recheck_variables = {}
+
     def _run_step(self, kind, batch):
         x, y, sample_weight = batch
         function = self._get_step(kind, x, y)
@@ -273,9 +319,13 @@ class Trainer:
         ``validation_split`` holds out the last fraction of the arrays (before shuffling);
         ``validation_data`` is ``(x_val, y_val[, sample_weight])`` or a generator.
         """
+        self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("fit")
         if validation_split and validation_data is None:
+            # values are checked before the split, so an error gives the sample's own index
+            data_adapters.check_finite(data_adapters.standardize(x), "x")
+            data_adapters.check_finite(data_adapters.standardize(y), "y")
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)
         rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
@@ -333,13 +383,14 @@ class Trainer:
             )
         x_val, y_val, sw_val = data_adapters.unpack(tuple(validation_data))
         return data_adapters.get_data_adapter(x_val, y_val, sw_val, batch_size=batch_size,
-                                              steps_per_epoch=steps)
+                                              steps_per_epoch=steps, role="validation ")
 
     # ------------------------------------------------------------------ evaluate
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics on the given data. Returns a float when the loss is the only
         value, else a list in the order of ``metrics_names`` (a dict with ``return_dict``)."""
+        self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("evaluate")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=batch_size,
@@ -350,8 +401,7 @@ class Trainer:
         logs = self._evaluate_adapter(adapter, callback_list)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(logs)
 
     def _evaluate_adapter(self, adapter, callback_list):
         self.reset_metrics()
@@ -369,6 +419,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x`` as numpy arrays (every sample, the last partial batch
         included), in the structure of the model's outputs."""
+        self._recheck()
         from kerasette.callbacks import CallbackList
         adapter = data_adapters.get_data_adapter(x, None, None, batch_size=batch_size,
                                                  steps_per_epoch=steps, check_values=False)
@@ -392,15 +443,19 @@ class Trainer:
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        """One optimizer step on one batch; returns the running loss and metrics."""
+        """One optimizer step on one batch; returns the loss and metrics of that batch (metrics
+        reset first, as in Keras 3)."""
+        self._recheck()
         self._assert_compiled("train_on_batch")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x),
                                                  class_weight=class_weight)
+        self.reset_metrics()
         logs = _pythonify(self._run_step("train", next(adapter.epoch())))
         return self._format_logs(logs, return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """The loss and metrics of one batch (metrics reset first)."""
+        self._recheck()
         self._assert_compiled("test_on_batch")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x))
         self.reset_metrics()
@@ -409,6 +464,7 @@ class Trainer:
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as numpy arrays."""
+        self._recheck()
         x = data_adapters.standardize(x)
         output = self._run_step("predict", (x, None, None))
         return tree.map_structure(ops.convert_to_numpy, output)
@@ -416,8 +472,7 @@ class Trainer:
     def _format_logs(self, logs, return_dict):
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
-        return values[0] if len(values) == 1 else values
+        return self._flatten_metrics_in_order(logs)
 
 
 def _values_after(scope, variables, old_values):

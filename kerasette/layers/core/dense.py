@@ -17,6 +17,8 @@ class Dense(Layer):
         kernel_initializer, bias_initializer: initializers (default "glorot_uniform", "zeros").
         kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to the loss.
         kernel_constraint, bias_constraint: projections applied after each update.
+        lora_rank, quantization_config: accepted for Keras 3 compatibility (configs written by
+            Keras carry them); LoRA and quantization are not supported, so they must be None.
 
     Example:
         >>> layer = kerasette.layers.Dense(64, activation="relu")
@@ -27,8 +29,13 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
-                 lora_rank=None, **kwargs):
+                 lora_rank=None, quantization_config=None, **kwargs):
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        if lora_rank is not None or quantization_config is not None:
+            raise NotImplementedError(
+                f'Dense "{self.name}": LoRA and quantization are not supported by kerasette '
+                f"(got lora_rank={lora_rank!r}, quantization_config={quantization_config!r})."
+            )
         if not isinstance(units, int) or units <= 0:
             raise ValueError(f'Dense "{self.name}": units must be a positive integer, got {units!r}.')
         self.units = units
@@ -83,5 +90,6 @@ class Dense(Layer):
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),
             "kernel_constraint": constraints.serialize(self.kernel_constraint),
             "bias_constraint": constraints.serialize(self.bias_constraint),
+            "quantization_config": None,
         })
         return config

@@ -1,0 +1,80 @@
+"""Quick start: a small convnet learns real handwritten digits, offline, in about a minute.
+
+Data: scikit-learn's bundled 8x8 digits (1,797 images; no download, no root).
+With ``--data fashion_mnist`` it trains on Fashion-MNIST instead (Debian:
+``apt-get install dataset-fashion-mnist``; or files in ``$KERASETTE_DATA``).
+
+    python examples/quickstart.py                       # numpy backend (default)
+    KERASETTE_BACKEND=jax python examples/quickstart.py
+    python examples/quickstart.py --data fashion_mnist --epochs 3
+
+``KERASETTE_MAX_STEPS`` caps the training steps per epoch (CI smoke test).
+"""
+
+import argparse
+import os
+
+import numpy as np
+
+import kerasette as keras
+from kerasette import layers
+
+
+def load(data):
+    if data == "fashion_mnist":
+        (x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        x_train = x_train.astype("float32")[..., None] / 255.0
+        x_test = x_test.astype("float32")[..., None] / 255.0
+        return (x_train, y_train), (x_test, y_test)
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise SystemExit('The digits data needs scikit-learn: pip install "kerasette[examples]"') from None
+    digits = load_digits()
+    x = (digits.images / 16.0).astype("float32")[..., None]
+    y = digits.target.astype("int32")
+    order = np.random.default_rng(0).permutation(len(x))
+    x, y = x[order], y[order]
+    split = int(0.8 * len(x))
+    return (x[:split], y[:split]), (x[split:], y[split:])
+
+
+def build_model(input_shape):
+    """The Keras "simple convnet", sized to the images."""
+    small = input_shape[0] < 16
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, 3, activation="relu", padding="same" if small else "valid"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(64, 3, activation="relu", padding="same" if small else "valid"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(10, activation="softmax"),
+    ])
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Train a small convnet on real images.")
+    parser.add_argument("--data", choices=["digits", "fashion_mnist"], default="digits")
+    parser.add_argument("--epochs", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=64)
+    args = parser.parse_args()
+    keras.utils.set_random_seed(42)
+    (x_train, y_train), (x_test, y_test) = load(args.data)
+    epochs = args.epochs or (12 if args.data == "digits" else 3)
+    max_steps = int(os.environ.get("KERASETTE_MAX_STEPS", "0")) or None
+    print(f"kerasette {keras.__version__}, backend {keras.backend.backend()}: "
+          f"{len(x_train)} training and {len(x_test)} test images of shape {x_train.shape[1:]}")
+    model = build_model(x_train.shape[1:])
+    model.summary()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x_train, y_train, batch_size=args.batch_size, epochs=epochs, validation_split=0.1,
+              steps_per_epoch=max_steps)
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    print(f"test accuracy: {accuracy:.4f} (loss {loss:.4f})")
+    return accuracy
+
+
+if __name__ == "__main__":
+    main()
