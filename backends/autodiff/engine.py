@@ -308,7 +308,6 @@ class AutodiffBackend(Backend):
         single = isinstance(argnums, int)
         positions = (argnums,) if single else tuple(argnums)
 
-        @functools.wraps(fn)
         def wrapped(*args, **kwargs):
             args = list(args)
             for p in positions:
@@ -336,16 +335,19 @@ class AutodiffBackend(Backend):
             grads = grads[0] if single else tuple(grads)
             return ((value_tensor, aux) if has_aux else value_tensor), grads
 
+        wrapped.__name__ = wrapped.__qualname__ = f"value_and_grad({getattr(fn, '__name__', 'fn')})"
+        wrapped.__doc__ = getattr(fn, "__doc__", None)
         return wrapped
 
     def grad(self, fn, argnums=0, has_aux=False):
         value_and_grad = self.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
 
-        @functools.wraps(fn)
         def wrapped(*args, **kwargs):
             value, grads = value_and_grad(*args, **kwargs)
             return (grads, value[1]) if has_aux else grads
 
+        wrapped.__name__ = wrapped.__qualname__ = f"grad({getattr(fn, '__name__', 'fn')})"
+        wrapped.__doc__ = getattr(fn, "__doc__", None)
         return wrapped
 
     def _identity(self, x):

@@ -38,7 +38,7 @@ def moments(F, x, axes, keepdims=False, synchronized=False):
     mean = F.multiply(F.sum(x, axis=axes, keepdims=True), scale)
     # two passes (x - mean, then its square), as numpy's and JAX's var: no cancellation
     centered = F.subtract(x, mean)
-    variance = F.multiply(F.sum(F.multiply(centered, centered), axis=axes, keepdims=True), scale)
+    variance = F.multiply(F.sum(F.square(centered), axis=axes, keepdims=True), scale)
     if not keepdims:
         reduced = tuple(n for i, n in enumerate(shape) if i not in axes)
         mean, variance = F.reshape(mean, reduced), F.reshape(variance, reduced)

@@ -20,8 +20,8 @@ import math
 
 from ... import config
 from ..registry import defcomposite, defop
-from .convolution import (clipped_tap_keys, output_sizes, pad_spatial, same_padding, spatial_axes,
-                          spatial_tuple, tap_keys)
+from .convolution import (clipped_tap_keys, output_sizes, pad_spatial, same_padding,
+                          spatial_axes, spatial_tuple, tap_keys)
 
 
 def _pool_geometry(op, shape, pool_size, strides, padding, data_format):
@@ -48,7 +48,8 @@ def _pool_geometry(op, shape, pool_size, strides, padding, data_format):
 
 
 def _layout(ndim, window, strides, pads, data_format, sizes):
-    """Spatial axes, output sizes, padded extents read, and each tap's key into the padded input."""
+    """Spatial axes, output sizes, padded extents read, and each tap's key into the padded
+    input."""
     axes = spatial_axes(ndim, data_format)
     out = output_sizes(sizes, window, strides, pads)
     used = tuple((o - 1) * s + k for o, s, k in zip(out, strides, window))
@@ -68,9 +69,14 @@ def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, co
     overlap and every cell is written at most once, straight into place.
     """
     axes = spatial_axes(len(input_shape), data_format)
-    out = output_sizes(_spatial_sizes(input_shape, data_format), window, strides, pads)
-    dx = xp.zeros(input_shape, dtype=dtype)
+    sizes = _spatial_sizes(input_shape, data_format)
+    out = output_sizes(sizes, window, strides, pads)
     disjoint = all(s >= k for s, k in zip(strides, window))
+    # windows that tile the input exactly (pool 2, stride 2 on an even size) write every
+    # cell once: no need to clear dx first
+    tiled = all(s == k and o * k == n and p == (0, 0)
+                for s, k, o, n, p in zip(strides, window, out, sizes, pads))
+    dx = (xp.empty if tiled else xp.zeros)(input_shape, dtype=dtype)
     keys = clipped_tap_keys(input_shape, axes, pads, window, strides, (1,) * len(window), out)
     for t, key in enumerate(keys):
         if key is None:
@@ -113,6 +119,23 @@ def max_pool_general_vjp(F, g, y, inputs, window, strides, pads, data_format, sa
     return (F.max_pool_scatter(g, saved, inputs.shape, window, strides, pads, data_format),)
 
 
+def _select(xp, values, winner, finite=None):
+    """``t -> values where winner == t, else 0`` (output-shaped). Multiplying by the mask is
+    several times faster than ``where``, but turns an infinite value into NaN, not 0: only
+    for finite values."""
+    if finite is None:
+        finite = bool(xp.isfinite(values).all())
+    if finite:
+        return lambda t, out=None: xp.multiply(values, winner == t, out=out)
+    zero = xp.zeros((), dtype=values.dtype)
+
+    def select(t, out=None):
+        if out is None:
+            return xp.where(winner == t, values, zero)
+        out[...] = xp.where(winner == t, values, zero)
+    return select
+
+
 @defop("max_pool_scatter")
 def max_pool_scatter(xp, output_grad, winner, input_shape, window, strides, pads, data_format):
     """Each output's gradient added to its window's winning cell; zeros elsewhere."""
@@ -137,23 +160,6 @@ def max_pool_gather(xp, inputs, winner, window, strides, pads, data_format):
     for t, key in enumerate(keys):
         y += _select(xp, padded[key], winner, finite)(t)
     return y
-
-
-def _select(xp, values, winner, finite=None):
-    """``t -> values where winner == t, else 0`` (output-shaped). Multiplying by the mask is
-    several times faster than ``where``, but turns an infinite value into NaN, not 0: only
-    for finite values."""
-    if finite is None:
-        finite = bool(xp.isfinite(values).all())
-    if finite:
-        return lambda t, out=None: xp.multiply(values, winner == t, out=out)
-    zero = xp.zeros((), dtype=values.dtype)
-
-    def select(t, out=None):
-        if out is None:
-            return xp.where(winner == t, values, zero)
-        out[...] = xp.where(winner == t, values, zero)
-    return select
 
 
 @max_pool_gather.defvjp
