@@ -13,15 +13,19 @@ class InputLayer(Layer):
         batch_size: the fixed batch size, or None.
         dtype: the input dtype (default floatx).
         batch_shape: the full shape including the batch dimension (instead of shape).
+        sparse, ragged: accepted for Keras compatibility; only dense inputs are supported, so
+            ``ragged=True`` is refused.
         name: the layer's name.
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, **kwargs):
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
         if "input_shape" in kwargs:
             shape = kwargs.pop("input_shape")
         if "batch_input_shape" in kwargs:
             batch_shape = kwargs.pop("batch_input_shape")
+        if ragged:
+            raise ValueError(f'InputLayer "{name}": ragged inputs are not supported by kerasette.')
         super().__init__(name=name, dtype=dtype, **kwargs)
         if batch_shape is None:
             if shape is None:
@@ -31,6 +35,7 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.sparse = bool(sparse)
+        self.ragged = False
         self.optional = optional
         self.built = True
         tensor = KerasTensor(self.batch_shape, dtype=self.dtype, name=self.name)
@@ -42,17 +47,19 @@ class InputLayer(Layer):
 
     def get_config(self):
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype,
-                "sparse": self.sparse, "name": self.name}
+                "sparse": self.sparse, "ragged": self.ragged, "name": self.name,
+                "optional": self.optional}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None, name=None,
-          tensor=None, optional=False):
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
     """A symbolic input of a functional model.
 
     Args:
         shape: the shape of one sample (without the batch dimension), e.g. ``(784,)``.
         batch_size: a fixed batch size, or None.
         dtype: the input dtype (default floatx).
+        sparse, ragged: accepted for Keras compatibility (dense inputs only).
         batch_shape: the full shape, instead of ``shape`` and ``batch_size``.
         name: a name, unique in the model.
 
@@ -62,5 +69,5 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
         >>> model = kerasette.Model(inputs, outputs)
     """
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
-                       batch_shape=batch_shape, name=name, optional=optional)
+                       ragged=ragged, batch_shape=batch_shape, name=name, optional=optional)
     return layer._output_tensor

@@ -9,6 +9,7 @@ Calling a layer on symbolic tensors (``keras.Input``) builds a functional
 graph instead of computing: see :mod:`kerasette.models.functional`.
 """
 
+import functools
 import inspect
 import threading
 
@@ -63,6 +64,12 @@ class Layer:
         ...     def call(self, inputs):
         ...         return ops.matmul(inputs, self.w) + self.b
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_marks_built", False):
+            cls.build = _marking_built(build)
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
@@ -433,6 +440,20 @@ _UNTRACKED = frozenset({"_inbound_nodes", "_own_trainable", "_own_non_trainable"
                         "_compile_state", "optimizer", "_outer_layer", "_functional",
                         "_inputs_struct", "_outputs_struct", "_input_tensors", "_output_tensors",
                         "_nodes", "_output_tensor"})
+
+
+def _marking_built(build):
+    """``build`` that marks the layer built (and remembers the shape), so that calling
+    ``layer.build(shape)`` directly, as Keras allows, does not build it again on the first call."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        result = build(self, *args, **kwargs)
+        if self._build_shapes is None and args:
+            self._build_shapes = args[0]
+        self.built = True
+        return result
+    wrapper._marks_built = True
+    return wrapper
 
 
 def _tracked_items(value, depth=0):

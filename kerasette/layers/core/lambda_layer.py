@@ -38,12 +38,20 @@ class Lambda(Layer):
         if self._output_shape is None:
             return self._output_spec_by_running(args, kwargs)
         from kerasette.layers.keras_tensor import KerasTensor
-        first = args[0]
+        return KerasTensor(self.compute_output_shape(args[0].shape), dtype=self.dtype)
+
+    def compute_output_shape(self, input_shape):
+        """``output_shape`` (a shape without the batch size, or a function of the input
+        shape); when it was not given, found by running the function on zeros."""
+        if self._output_shape is None:
+            from kerasette.backends import tree
+            from kerasette.layers.layer import _keras_tensors_from_shapes
+            spec = self._output_spec_by_running(
+                (_keras_tensors_from_shapes(input_shape, self.dtype),), {})
+            return tree.map_structure(lambda tensor: tensor.shape, spec)
         if callable(self._output_shape):
-            shape = tuple(self._output_shape(first.shape))
-        else:
-            shape = (first.shape[0],) + tuple(self._output_shape)
-        return KerasTensor(shape, dtype=self.dtype)
+            return tuple(self._output_shape(input_shape))
+        return (input_shape[0],) + tuple(self._output_shape)
 
     def get_config(self):
         config = super().get_config()

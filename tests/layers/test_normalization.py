@@ -1,0 +1,156 @@
+"""BatchNormalization and LayerNormalization: training vs inference, moving statistics
+updated by ``fit``, freezing, errors."""
+
+import numpy as np
+import pytest
+
+import kerasette
+import kerasette.layers as layers
+from kerasette import ops
+
+
+def _features(seed=0, n=64):
+    """Features with per-column means (2, -1, 0.5) and standard deviations (3, 0.5, 1)."""
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(n, 3)) * [3.0, 0.5, 1.0] + [2.0, -1.0, 0.5]).astype("float32")
+
+
+def test_training_and_inference_outputs_differ(backend):
+    x = _features()
+    layer = layers.BatchNormalization()
+    inference = ops.convert_to_numpy(layer(x))
+    training = ops.convert_to_numpy(layer(x, training=True))
+    # inference uses the initial moving statistics (0, 1): almost the identity
+    np.testing.assert_allclose(inference, x / np.sqrt(1 + 1e-3), rtol=1e-5)
+    # training uses the batch's: zero mean, unit variance per feature
+    np.testing.assert_allclose(training.mean(axis=0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(training.std(axis=0), np.sqrt(x.var(0) / (x.var(0) + 1e-3)),
+                               rtol=1e-4)
+    assert np.abs(training - inference).max() > 1.0
+
+
+def test_training_call_updates_moving_statistics(backend):
+    x = _features()
+    layer = layers.BatchNormalization(momentum=0.9)
+    layer(x, training=True)
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.1 * x.mean(0), rtol=1e-5)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), 0.9 + 0.1 * x.var(0), rtol=1e-5)
+    layer(x)  # inference leaves them alone
+    np.testing.assert_allclose(layer.moving_mean.numpy(), 0.1 * x.mean(0), rtol=1e-5)
+
+
+def test_weights_order_and_split(backend):
+    layer = layers.BatchNormalization()
+    layer.build((None, 3))
+    assert [v.path.split("/")[-1] for v in layer.weights] == [
+        "gamma", "beta", "moving_mean", "moving_variance"]
+    assert [v.path.split("/")[-1] for v in layer.trainable_weights] == ["gamma", "beta"]
+    assert [v.path.split("/")[-1] for v in layer.non_trainable_weights] == [
+        "moving_mean", "moving_variance"]
+
+
+def test_fit_updates_the_moving_statistics_used_in_inference(backend):
+    x = _features(n=64)
+    y = np.zeros((64, 3), "float32")
+    model = kerasette.Sequential([layers.Input((3,)),
+                                         layers.BatchNormalization(momentum=0.5)])
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=12, batch_size=64, shuffle=False, verbose=0)
+    bn = model.layers[0]
+    # 12 updates with momentum 0.5 from (0, 1), each towards the same (full-batch) statistics
+    kept = 0.5 ** 12
+    np.testing.assert_allclose(bn.moving_mean.numpy(), (1 - kept) * x.mean(0), rtol=1e-4)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), kept + (1 - kept) * x.var(0),
+                               rtol=1e-4)
+    gamma, beta, mean, variance = bn.get_weights()
+    expected = (x - mean) / np.sqrt(variance + 1e-3) * gamma + beta
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
+
+
+def test_frozen_layer_keeps_its_weights_during_fit(backend):
+    x = _features(n=32)
+    y = np.random.default_rng(1).normal(size=(32, 1)).astype("float32")
+    inputs = layers.Input((3,))
+    dense = layers.Dense(3)
+    bn = layers.BatchNormalization()
+    outputs = layers.Dense(1)(bn(dense(inputs)))
+    model = kerasette.Model(inputs, outputs)
+    model(x)
+    bn.set_weights([np.full(3, 2.0), np.full(3, 0.5), np.full(3, 0.1), np.full(3, 3.0)])
+    bn.trainable = False
+    assert bn.trainable_weights == [] and len(bn.non_trainable_weights) == 4
+    frozen = bn.get_weights()
+    dense_before = dense.get_weights()
+    model.compile(optimizer="adam", loss="mse")
+    model.fit(x, y, epochs=3, batch_size=8, verbose=0)
+    for after, before in zip(bn.get_weights(), frozen):
+        np.testing.assert_array_equal(after, before)
+    assert np.abs(dense.get_weights()[0] - dense_before[0]).max() > 0
+    # a frozen layer normalizes with its moving statistics even when training=True
+    z = ops.convert_to_numpy(dense(x))
+    np.testing.assert_allclose(ops.convert_to_numpy(bn(dense(x), training=True)),
+                               (z - 0.1) / np.sqrt(3.0 + 1e-3) * 2.0 + 0.5, rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_no_gradient_flows_into_the_moving_statistics(backend):
+    layer = layers.BatchNormalization()
+    x = ops.convert_to_tensor(_features(n=8))
+    layer(x)
+    with kerasette.GradientTape() as tape:
+        tape.watch(x)
+        out = layer(x, training=True)
+        loss = ops.add(ops.sum(ops.square(layer.moving_mean)), ops.sum(ops.multiply(out, 0.0)))
+    gradient = tape.gradient(loss, x)
+    # the moving mean read after the update is a constant: the loss only sees it
+    assert gradient is None or np.abs(ops.convert_to_numpy(gradient)).max() == 0.0
+
+
+def test_masked_statistics_skip_masked_positions(backend):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    mask = np.array([[1, 1, 1, 0, 0], [1, 1, 0, 0, 0]], bool)
+    layer = layers.BatchNormalization(momentum=0.0)
+    layer(x, training=True, mask=mask)
+    kept = x[mask]
+    np.testing.assert_allclose(layer.moving_mean.numpy(), kept.mean(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(layer.moving_variance.numpy(), kept.var(0), rtol=1e-4)
+
+
+@pytest.mark.parametrize("axis, shape, message", [
+    (3, (None, 4, 5), "axis 3 is out of range for input shape (None, 4, 5)"),
+    (-1, (None, None), "needs a known size along axis -1"),
+])
+def test_batch_normalization_errors_name_the_layer(backend, axis, shape, message):
+    layer = layers.BatchNormalization(axis=axis, name="bn_bad")
+    with pytest.raises(ValueError, match=r'BatchNormalization "bn_bad"') as info:
+        layer.build(shape)
+    assert message in str(info.value)
+
+
+def test_batch_normalization_rejects_a_wrong_feature_size(backend):
+    layer = layers.BatchNormalization(name="bn_size")
+    layer(np.zeros((2, 3), "float32"))
+    with pytest.raises(ValueError, match=r'BatchNormalization "bn_size" expected last '
+                                         r'dimension 3, got 4 \(input shape \(2, 4\)\)'):
+        layer(np.zeros((2, 4), "float32"))
+
+
+def test_layer_normalization_normalizes_each_sample(backend):
+    x = _features(n=5) * 10
+    out = ops.convert_to_numpy(layers.LayerNormalization(epsilon=1e-6)(x))
+    np.testing.assert_allclose(out.mean(axis=-1), 0.0, atol=1e-5)
+    np.testing.assert_allclose(out.std(axis=-1), 1.0, rtol=1e-4)
+    # the same in training and inference: no batch statistics
+    layer = layers.LayerNormalization()
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer(x)),
+                                  ops.convert_to_numpy(layer(x, training=True)))
+
+
+def test_layer_normalization_rms_scaling_is_deprecated_and_has_no_beta(backend):
+    with pytest.warns(UserWarning, match="deprecated"):
+        layer = layers.LayerNormalization(rms_scaling=True)
+    x = _features(n=4)
+    out = ops.convert_to_numpy(layer(x))
+    assert [v.path.split("/")[-1] for v in layer.weights] == ["gamma"]
+    np.testing.assert_allclose(out, x / np.sqrt(x.var(-1, keepdims=True) + 1e-3), rtol=1e-5)
