@@ -45,13 +45,8 @@ class Functional(Model):
                 )
         self._nodes = _nodes_in_order(self._output_tensors)
         self._check_connected()
-        operations = []
-        for tensor in self._input_tensors:
-            operations.append(tensor._keras_history[0])
-        for node in self._nodes:
-            if node.layer not in operations:
-                operations.append(node.layer)
-        self._operations = operations
+        self._nodes_by_depth, self._operations = _map_depths(
+            self._input_tensors, self._output_tensors, self._nodes)
         self.input_spec = [InputSpec(shape=t.shape, allow_last_axis_squeeze=True)
                            for t in self._input_tensors]
         if len(self.input_spec) == 1:
@@ -100,12 +95,19 @@ class Functional(Model):
 
     @property
     def output_names(self):
-        """One name per output: the dict key, else the name of the layer that made it."""
-        if isinstance(self._outputs_struct, dict):
-            return sorted(self._outputs_struct)
+        """The names of the layers that make the outputs, in the order of the flattened outputs
+        (a dict's by sorted key), as Keras 3 names them."""
         return [t._keras_history[0].name for t in self._output_tensors]
 
     # ------------------------------------------------------------------ running
+    def __call__(self, *args, **kwargs):
+        inputs = args[0] if args else None
+        if isinstance(inputs, dict) and not any(
+                isinstance(x, KerasTensor) for x in tree.flatten(inputs)[0]):
+            # data keyed by input name: checked against the inputs' specs in their order
+            args = (self._flatten_inputs(inputs),) + tuple(args[1:])
+        return super().__call__(*args, **kwargs)
+
     def call(self, inputs, training=None):
         values = self._flatten_inputs(inputs)
         computed = {}
@@ -176,6 +178,48 @@ class Functional(Model):
 
 def _is_scalar_list(value):
     return all(isinstance(v, (int, float)) for v in value)
+
+
+def _map_depths(input_tensors, output_tensors, nodes):
+    """``(nodes_by_depth, operations)`` as Keras orders a graph: a node's depth is its
+    distance from the outputs (the calls of a shared layer all get the layer's deepest one),
+    and the layers are listed from the deepest down, those of one depth in the order a
+    depth-first walk back from the outputs first meets them.
+
+    ``nodes`` are the graph's nodes, each after the nodes it depends on."""
+    node_depth, layer_depth = {}, {}
+    for node in reversed(nodes):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+        layer_depth[id(node.layer)] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    nodes_by_depth = {}
+    for node in nodes:
+        nodes_by_depth.setdefault(node_depth[id(node)], []).append(node)
+
+    first_seen = {}  # layer id -> index in a pre-order walk back from the outputs
+    layers = {}
+    visited = set()
+    stack = [t._keras_history for t in reversed(output_tensors)]
+    while stack:
+        layer, index, _ = stack.pop()
+        node = layer._inbound_nodes[index]
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        first_seen.setdefault(id(layer), len(first_seen))
+        layers[id(layer)] = layer
+        stack.extend(t._keras_history for t in reversed(node.input_tensors))
+    for tensor in input_tensors:  # inputs the outputs do not use
+        layer = tensor._keras_history[0]
+        if id(layer) not in layer_depth:
+            layer_depth[id(layer)] = 0
+            first_seen[id(layer)] = -1
+            layers[id(layer)] = layer
+    operations = sorted(layers.values(),
+                        key=lambda l: (-layer_depth[id(l)], first_seen[id(l)]))
+    return nodes_by_depth, operations
 
 
 def _nodes_in_order(output_tensors):

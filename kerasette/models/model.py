@@ -85,11 +85,12 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False, layer_range=None):
-        """Prints Keras's table of layers: name (type), output shape, parameter count; then
-        the total, trainable and non-trainable parameter counts."""
+        """Prints Keras's table of layers: name (type), output shape, parameter count (and
+        "Connected to" for branching functional models); then the total, trainable,
+        non-trainable and optimizer parameter counts. ``layer_range`` is not supported yet."""
         from kerasette.utils.summary_utils import print_summary
-        print_summary(self, line_length=line_length, print_fn=print_fn,
-                      show_trainable=show_trainable)
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable)
 
     # ------------------------------------------------------------------ config
     def to_json(self, **kwargs):

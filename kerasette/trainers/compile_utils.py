@@ -117,7 +117,15 @@ def _as_loss(loss):
 
 
 class CompileMetrics:
-    """The metrics of each output, built once the first labels and predictions are seen."""
+    """The metrics of each output, built once the first labels and predictions are seen.
+
+    In ``model.metrics`` it stands for all of them, as one entry named "compile_metrics"
+    (Keras 3). Each metric keeps its own name ("accuracy"); ``result()`` prefixes it with
+    the output's name when the model has several ("out_a_accuracy"), and names a weighted
+    metric that repeats a plain one "weighted_accuracy".
+    """
+
+    name = "compile_metrics"
 
     def __init__(self, metrics, weighted_metrics, output_names=None):
         self._metrics = metrics
@@ -125,14 +133,13 @@ class CompileMetrics:
         self.output_names = list(output_names or [])
         self.built = False
         self._per_output = []  # list of (metrics, weighted_metrics) per output
+        self._prefixes = []  # per output: "" or "{output}_"
 
     @property
     def metrics(self):
-        result = []
-        for plain, weighted in self._per_output:
-            result.extend(plain)
-            result.extend(weighted)
-        return result
+        """Every metric: the plain ones of each output, then the weighted ones (Keras's order)."""
+        return ([m for plain, _ in self._per_output for m in plain]
+                + [m for _, weighted in self._per_output for m in weighted])
 
     @property
     def variables(self):
@@ -151,6 +158,7 @@ class CompileMetrics:
         weighted = self._resolve(self._weighted_metrics, names, flat_true, flat_pred, multi,
                                  "weighted_metrics")
         self._per_output = list(zip(plain, weighted))
+        self._prefixes = [f"{name}_" if multi else "" for name in names]
         self.built = True
 
     def _resolve(self, spec, names, flat_true, flat_pred, multi, what):
@@ -175,8 +183,7 @@ class CompileMetrics:
         resolved = []
         for index, entry in enumerate(entries):
             entry = [] if entry is None else (entry if isinstance(entry, (list, tuple)) else [entry])
-            prefix = f"{names[index]}_" if multi else ""
-            resolved.append([get_metric(m, flat_true[index], flat_pred[index], prefix) for m in entry])
+            resolved.append([get_metric(m, flat_true[index], flat_pred[index]) for m in entry])
         return resolved
 
     def update_state(self, y_true, y_pred, sample_weight=None):
@@ -197,10 +204,32 @@ class CompileMetrics:
             metric.reset_state()
 
     def result(self):
-        return {metric.name: metric.result() for metric in self.metrics}
+        """``{name: value}``, named as Keras names them: "{output}_{metric}" when there are
+        several outputs; a repeated name gets "_1", "_2"; a weighted metric whose name a plain
+        one already took becomes "weighted_{metric}"."""
+        results = {}
+        taken = {}  # name -> how many metrics asked for it
+
+        def unique(name):
+            if name not in taken:
+                taken[name] = 1
+                return name
+            taken[name] += 1
+            return f"{name}_{taken[name] - 1}"
+
+        for (plain, _), prefix in zip(self._per_output, self._prefixes):
+            for metric in plain:
+                results[unique(prefix + metric.name)] = metric.result()
+        for (_, weighted), prefix in zip(self._per_output, self._prefixes):
+            for metric in weighted:
+                name = prefix + metric.name
+                if name in taken:
+                    name = prefix + "weighted_" + metric.name
+                results[unique(name)] = metric.result()
+        return results
 
 
-def get_metric(identifier, y_true, y_pred, prefix=""):
+def get_metric(identifier, y_true, y_pred):
     """A Metric object for ``identifier``; "accuracy"/"acc" is chosen from the shapes as Keras
     does (binary when the prediction's last dimension is 1, sparse categorical when the labels
     have a lower rank or a last dimension of 1, else categorical)."""
@@ -221,5 +250,5 @@ def get_metric(identifier, y_true, y_pred, prefix=""):
         if not isinstance(metric, metrics_module.Metric):
             metric = metrics_module.MeanMetricWrapper(metric, name=getattr(metric, "__name__", None))
         name = identifier if isinstance(identifier, str) else metric.name
-    metric.name = prefix + name
+    metric.name = name
     return metric

@@ -209,8 +209,10 @@ def is_generator(x):
 
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                     steps_per_epoch=None, class_weight=None, rng=None, check_values=True):
-    """The adapter for ``x`` (and ``y``, ``sample_weight``)."""
+                     steps_per_epoch=None, class_weight=None, rng=None, check_values=True,
+                     role=""):
+    """The adapter for ``x`` (and ``y``, ``sample_weight``); ``role`` ("validation ") names
+    the data in errors."""
     if is_sequence(x) or is_generator(x):
         if y is not None:
             raise ValueError(
@@ -226,9 +228,9 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
         raise ValueError("No input data: x is None.")
     x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
     if check_values:
-        check_finite(x, "x")
+        check_finite(x, f"{role}x")
         if y is not None:
-            check_finite(y, "y")
+            check_finite(y, f"{role}y")
     if class_weight is not None:
         weights = class_weights_to_sample_weights(y, class_weight)
         sample_weight = weights if sample_weight is None else sample_weight * weights
