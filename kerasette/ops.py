@@ -16,9 +16,13 @@ from kerasette.backends.interface import contract_signature as _contract_signatu
 
 
 def _forwarder(name):
-    def op(*args, **kwargs):
-        return getattr(_active.current, name)(*args, **kwargs)
-    op.__name__ = op.__qualname__ = name
+    # the attribute name is compiled into the function (no getattr by string per call):
+    # this is on the path of every op a model runs
+    namespace = {"_active": _active}
+    exec(f"def {name}(*args, **kwargs):\n    return _active.current.{name}(*args, **kwargs)\n",
+         namespace)
+    op = namespace[name]
+    op.__qualname__ = name
     op.__module__ = __name__
     op.__doc__ = getattr(_Backend, name).__doc__
     op.__signature__ = _contract_signature(name)

@@ -153,14 +153,17 @@ class AutodiffBackend(Backend):
             result = self.xp.asarray(result)
         out = Tensor(result)
         if self._tapes and op.differentiable:
-            made = []
-
-            def node_factory():
-                if not made:
-                    made.append(_Node(op, inputs, params, kwparams, out, saved))
-                return made[0]
+            # one node, shared by every tape that tracks an input (nested tapes)
+            node = None
             for tape in self._tapes:
-                tape._record(node_factory, inputs)
+                watched = tape._watched
+                for x in inputs:
+                    if id(x) in watched:
+                        if node is None:
+                            node = _Node(op, inputs, params, kwparams, out, saved)
+                        watched.add(id(out))
+                        tape._nodes.append(node)
+                        break
         return out
 
     def _input(self, x):

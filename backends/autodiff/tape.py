@@ -100,16 +100,6 @@ class GradientTape:
         elif id(variable) in self._variable_reads:
             self._track(value)
 
-    def _record(self, node_factory, inputs):
-        watched = self._watched
-        for x in inputs:
-            if id(x) in watched:
-                node = node_factory()
-                watched.add(id(node.out))
-                self._nodes.append(node)
-                return node
-        return None
-
     def stop_recording(self):
         """A context manager in which ops are not recorded on this tape."""
         return _Paused(self)
