@@ -10,6 +10,7 @@ in ``cross_check_report``; the table is printed at the end of the session.
 
 import collections
 import importlib.util
+import os
 
 import pytest
 
@@ -39,6 +40,17 @@ def backend(request):
         pytest.skip(reason)
     with kerasette.backend.use(request.param) as active:
         yield active
+
+
+@pytest.fixture(scope="session")
+def keras():
+    """The real Keras 3 package on its JAX backend, the reference for behaviour (skipped when
+    it is not installed)."""
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "jax":
+        pytest.skip(f"keras runs on {keras.backend.backend()}, the reference needs KERAS_BACKEND=jax")
+    return keras
 
 
 # ---------------------------------------------------------------------------- the report

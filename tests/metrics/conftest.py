@@ -1,6 +1,5 @@
-"""Fixtures for the metric tests: every available backend, and the real Keras 3 as the reference."""
-
-import os
+"""Fixture for the metric tests: numpy and jax by name. Keras 3 (the ``keras`` fixture) comes from
+``tests/conftest.py``."""
 
 import pytest
 
@@ -16,13 +15,3 @@ def backend(request):
         pytest.skip(f"the {request.param} backend is not available: {error}")
     with kerasette.backend.use(request.param):
         yield request.param
-
-
-@pytest.fixture(scope="session")
-def keras():
-    """The keras package on its JAX backend (skipped when it is not installed)."""
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "jax":
-        pytest.skip(f"keras runs on {keras.backend.backend()}, the reference needs KERAS_BACKEND=jax")
-    return keras

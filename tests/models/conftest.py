@@ -5,21 +5,9 @@ The ``backend`` fixture (every available kerasette backend, active for the test)
 ``tests/conftest.py``; models must be built inside the test, where it is active.
 """
 
-import os
-
 import pytest
 
 import kerasette
-
-
-@pytest.fixture(scope="session")
-def keras():
-    """The keras package on its JAX backend (skipped when it is not installed)."""
-    os.environ.setdefault("KERAS_BACKEND", "jax")
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "jax":
-        pytest.skip(f"keras runs on {keras.backend.backend()}, the reference needs KERAS_BACKEND=jax")
-    return keras
 
 
 @pytest.fixture(autouse=True)
