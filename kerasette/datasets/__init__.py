@@ -1,5 +1,11 @@
-"""Datasets (``keras.datasets``): real data, loaded from disk."""
+"""Datasets (``keras.datasets``): ready-made data as numpy arrays.
 
-from kerasette.datasets import fashion_mnist
+- :mod:`~kerasette.datasets.mnist` and :mod:`~kerasette.datasets.fashion_mnist`: read from
+  disk (``$KERASETTE_DATA``, ``~/.kerasette/datasets``, a Debian package's folder), and
+  downloaded with SHA-256 verification only when no folder has them.
+- :mod:`~kerasette.datasets.digits`: scikit-learn's bundled 8x8 digits, no network needed.
+"""
 
-__all__ = ["fashion_mnist"]
+from kerasette.datasets import digits, fashion_mnist, mnist
+
+__all__ = ["digits", "fashion_mnist", "mnist"]
