@@ -13,6 +13,8 @@ A random op's ``seed`` argument is:
 - None: the backend's global generator, reset by :func:`set_global_seed`.
 """
 
+import random as python_random
+
 import numpy as np
 
 from . import active
@@ -26,7 +28,8 @@ class SeedGenerator:
     """A stateful source of seeds for random ops.
 
     Args:
-        seed: an int; None draws one from the operating system.
+        seed: an int; None draws one from Python's ``random`` (as Keras 3 does), which
+            ``kerasette.utils.set_random_seed`` seeds: an unseeded Dropout is reproducible.
         backend: the owning backend object (default: the active one).
 
     Example:
@@ -37,7 +40,7 @@ class SeedGenerator:
 
     def __init__(self, seed=None, *, backend=None, name="seed_generator"):
         if seed is None:
-            seed = int(np.random.SeedSequence().entropy % (2**31))
+            seed = python_random.randint(1, 10**9)
         if not isinstance(seed, (int, np.integer)):
             raise ValueError(f"SeedGenerator seed must be an int or None, got {type(seed).__name__}.")
         self._initial_seed = int(seed)

@@ -38,7 +38,9 @@ class CallbackList(Callback):
             self.history = History()
             self.callbacks.append(self.history)
         if add_progbar and not any(isinstance(c, ProgbarLogger) for c in self.callbacks):
-            self.callbacks.insert(0, ProgbarLogger())
+            # last, as Keras 3: the epoch line shows what other callbacks added to the logs
+            # (``learning_rate``)
+            self.callbacks.append(ProgbarLogger())
         if model is not None:
             self.set_model(model)
         if params:
@@ -56,9 +58,16 @@ class CallbackList(Callback):
 
 
 def _forward(name):
-    def hook(self, *args, **kwargs):
-        for callback in self.callbacks:
-            getattr(callback, name)(*args, **kwargs)
+    # arguments are passed on by position, as Keras 3 does, so a LambdaCallback's function
+    # may name them as it likes
+    if name.endswith(("_begin", "_end")) and ("epoch" in name or "batch" in name):
+        def hook(self, index, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, name)(index, logs)
+    else:
+        def hook(self, logs=None):
+            for callback in self.callbacks:
+                getattr(callback, name)(logs)
     hook.__name__ = name
     return hook
 

@@ -252,6 +252,35 @@ class Layer:
                 )
             variable.assign(value)
 
+    def save_own_variables(self, store):
+        """Writes this layer's own variables (not its sublayers') to ``store`` as "0", "1",
+        ...: the trainable ones, then the non-trainable ones (Keras 3's layout).
+
+        Override it together with :meth:`load_own_variables` to save a layer's state in
+        another form; ``model.save`` calls it for every layer.
+        """
+        trainable, non_trainable = self._own_variables()
+        for index, variable in enumerate(trainable + non_trainable):
+            store[str(index)] = variable
+
+    def load_own_variables(self, store):
+        """Sets this layer's own variables from ``store`` (what :meth:`save_own_variables`
+        wrote), after checking their number, shapes and dtypes (ValueError naming the layer,
+        the variable and both shapes otherwise)."""
+        trainable, non_trainable = self._own_variables()
+        variables = trainable + non_trainable
+        self._check_load_own_variables(store)
+        for index, variable in enumerate(variables):
+            variable.assign(store[str(index)])
+
+    def _check_load_own_variables(self, store):
+        """Raises ValueError unless ``store`` fits this layer's own variables (reads no data)."""
+        from kerasette.saving.weights_store import check_variables
+        trainable, non_trainable = self._own_variables()
+        where = getattr(store, "path", None)
+        owner = f'layer "{self.name}"' + (f" ({where})" if where else "")
+        check_variables(owner, trainable + non_trainable, store)
+
     def count_params(self):
         """Total number of scalars in the weights."""
         if not self.built:
@@ -343,7 +372,7 @@ class Layer:
         first = args[0] if args else next(iter(kwargs.values()))
         shapes = _shapes_of(first)
         self._maybe_build(shapes)
-        assert_input_compatibility(self, self.input_spec, shapes)
+        self._assert_input_compatibility(shapes)
 
         outer = current_call_context()
         training = kwargs.get("training")
@@ -363,6 +392,11 @@ class Layer:
             for output in tree.flatten(outputs)[0]:
                 self.add_loss(self.activity_regularizer(output))
         return outputs
+
+    def _assert_input_compatibility(self, shapes):
+        """Raises ValueError when inputs of ``shapes`` break ``self.input_spec`` (models add
+        what their first layers would say)."""
+        assert_input_compatibility(self, self.input_spec, shapes)
 
     def _convert_inputs(self, inputs):
         """numpy arrays and lists become tensors; floats are cast to the layer's dtype."""
@@ -389,7 +423,7 @@ class Layer:
         first = args[0] if args else next(iter(kwargs.values()))
         shapes = _shapes_of(first)
         self._maybe_build(shapes)
-        assert_input_compatibility(self, self.input_spec, shapes)
+        self._assert_input_compatibility(shapes)
         outputs = self.compute_output_spec(*args, **kwargs)
         Node(self, args, kwargs, outputs)
         return outputs

@@ -92,6 +92,62 @@ class Model(Trainer, Layer):
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
+    # ------------------------------------------------------------------ files
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves the model as a ``.keras`` file (Keras 3's format): architecture, weights,
+        compile settings and optimizer state. Same as ``kerasette.saving.save_model``.
+
+        Args:
+            filepath: a path ending in ``.keras``.
+            overwrite: False raises FileExistsError when the file exists.
+            zipped: only True (the default) is supported.
+
+        Example:
+            >>> model.save("model.keras")
+            >>> restored = kerasette.models.load_model("model.keras")
+        """
+        from kerasette.saving import saving_api
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped,
+                                     **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, **kwargs):
+        """Saves the weights (and the optimizer's state) to a ``.weights.h5`` file in
+        Keras 3's layout. Same as ``kerasette.saving.save_weights``."""
+        from kerasette.saving import saving_api
+        return saving_api.save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from a ``.weights.h5`` or ``.keras`` file into this (built) model.
+
+        All or nothing: every layer's variables are checked against the file first (their
+        number, shapes and dtypes; a ValueError names the layer, the variable and both
+        shapes), and nothing changes unless everything fits. With ``skip_mismatch=True``
+        the objects that do not fit are skipped with a warning instead.
+        """
+        from kerasette.saving import saving_api
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
+
+    def get_compile_config(self):
+        """What ``compile`` was given, serialized as Keras 3 writes it in a ``.keras`` file
+        (None when the model is not compiled)."""
+        from kerasette.saving.saving_lib import compile_config_of
+        return compile_config_of(self)
+
+    def compile_from_config(self, config):
+        """Compiles the model from :meth:`get_compile_config`'s output (a file's
+        ``compile_config``), and creates the optimizer's state when the model is built."""
+        from kerasette.saving.saving_lib import compile_from_config
+        compile_from_config(self, config)
+
+    def build_from_config(self, config):
+        """Builds the model for the input shape saved in a file's ``build_config`` (running
+        :meth:`build`, so that the weights exist before they are loaded)."""
+        shapes = config.get("input_shape") if isinstance(config, dict) else None
+        if shapes is None or self.built:
+            return
+        from kerasette.layers.layer import _json_to_shapes
+        self.build(_json_to_shapes(shapes))
+
     # ------------------------------------------------------------------ config
     def to_json(self, **kwargs):
         """The model's architecture (no weights) as a JSON string; see ``model_from_json``."""

@@ -17,7 +17,8 @@ problem.
 
 import contextlib
 import os
-import tempfile
+import secrets
+import stat
 import zipfile
 
 # The most bytes one archive may expand to (all members together); a zip bomb stops here.
@@ -43,8 +44,9 @@ def atomic_path(path):
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot save to {path!r}: the folder {folder!r} does not exist.")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    os.close(fd)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"Cannot save to {path!r}: it is a folder, not a file.")
+    tmp = _create_temporary(folder, os.path.basename(path))
     try:
         yield tmp
         with open(tmp, "rb+") as handle:
@@ -66,6 +68,24 @@ def atomic_write(path, mode="wb"):
             handle.flush()
 
 
+def _create_temporary(folder, basename):
+    """Creates an empty ``.<basename>.<random>.tmp`` in ``folder`` and returns its path.
+
+    The name starts with a dot and ends in ``.tmp``, so a file left by a killed process is
+    never taken for a model file. It is created with mode 0o666 less the umask (as ``open``
+    would), unlike ``tempfile.mkstemp``'s 0o600, so a saved model is as readable as any
+    other file the user writes.
+    """
+    while True:
+        tmp = os.path.join(folder, f".{basename}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return tmp
+
+
 def _fsync_folder(folder):
     """Makes the rename itself durable (where the platform allows opening a folder)."""
     try:
@@ -80,7 +100,39 @@ def _fsync_folder(folder):
         os.close(fd)
 
 
+def check_regular_file(path, what="a model file"):
+    """``path`` as a string, once it is known to name a regular file (following links).
+
+    Call it before opening a file to load: opening a pipe blocks until a writer comes, and
+    reading a device may never end.
+
+    Args:
+        path: the path to check.
+        what: how the message names the expected file (``"a .weights.h5 file"``).
+
+    Raises:
+        FileNotFoundError: nothing at ``path`` (or a parent is not a folder).
+        FileFormatError: a folder, a pipe, a socket or a device, or a path the system
+            cannot resolve (a link loop, a name too long).
+    """
+    path = os.fspath(path)
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        raise FileNotFoundError(f"No such file: {path!r}.") from None
+    except (OSError, ValueError) as error:  # a link loop, a name too long, a NUL in the path
+        raise FileFormatError(f"{path!r} cannot be read: {type(error).__name__}: "
+                              f"{error}") from error
+    if stat.S_ISDIR(mode):
+        raise FileFormatError(f"{path!r} is a folder, not {what}.")
+    if not stat.S_ISREG(mode):
+        raise FileFormatError(f"{path!r} is not a regular file (a pipe, socket or device?), "
+                              f"not {what}.")
+    return path
+
+
 def _check_member_name(name, path):
+    """Refuses a member name that is empty, absolute, climbs out, or hides a NUL or a drive."""
     parts = name.replace("\\", "/").split("/")
     if (not name or name.startswith(("/", "\\")) or "\\" in name or "\x00" in name
             or ".." in parts or (len(name) > 1 and name[1] == ":")):
@@ -89,6 +141,12 @@ def _check_member_name(name, path):
 
 def read_archive(path, allowed=None, allowed_prefixes=(), max_bytes=None):
     """The members of the zip at ``path`` as ``{name: bytes}``, read in memory and checked.
+
+    Every header is checked before a single byte is decompressed: member names, duplicates,
+    the sizes the members declare (each and together) against ``max_bytes``, and how well
+    they claim to compress (a member, or the whole archive, expanding more than
+    :data:`MAX_RATIO` times its stored size is a zip bomb). The data is then decompressed
+    in chunks that never run past the declared sizes, and every CRC is checked.
 
     Args:
         path: the archive.
@@ -100,16 +158,20 @@ def read_archive(path, allowed=None, allowed_prefixes=(), max_bytes=None):
 
     Raises:
         FileNotFoundError: no file at ``path``.
-        FileFormatError: anything wrong with the archive.
+        FileFormatError: anything wrong with the archive, or ``path`` is a folder, a pipe
+            or a device rather than a file.
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No such file: {path!r}.")
-    if os.path.isdir(path):
-        raise FileFormatError(f"{path!r} is a folder, not a .keras file.")
+    path = check_regular_file(path, "a .keras file")
     max_bytes = MAX_ARCHIVE_BYTES if max_bytes is None else max_bytes
-    with open(path, "rb") as handle:
-        magic = handle.read(4)
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+            stored_size = os.fstat(handle.fileno()).st_size
+    except OSError as error:  # no permission, an I/O error
+        raise FileFormatError(f"{path!r} cannot be read: {type(error).__name__}: "
+                              f"{error}") from error
+    if stored_size == 0:
+        raise FileFormatError(f"{path!r} is empty (0 bytes), not a .keras file.")
     if magic != b"PK\x03\x04":
         raise FileFormatError(
             f"{path!r} is not a .keras file (a zip archive): it starts with {magic!r}, "
@@ -117,46 +179,60 @@ def read_archive(path, allowed=None, allowed_prefixes=(), max_bytes=None):
         )
     try:
         archive = zipfile.ZipFile(path, "r")
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
-        raise FileFormatError(f"{path!r} is a damaged or truncated zip archive: {error}") from error
-    members = {}
-    total = 0
+        infos = archive.infolist()
+    except Exception as error:  # noqa: BLE001 - zipfile raises many types on damaged input
+        raise FileFormatError(f"{path!r} is a damaged or truncated zip archive: "
+                              f"{type(error).__name__}: {error}") from error
     with archive:
-        try:
-            infos = archive.infolist()
-        except Exception as error:  # noqa: BLE001 - a damaged central directory
-            raise FileFormatError(f"{path!r}: damaged zip directory: {error}") from error
-        for info in infos:
-            name = info.filename
-            _check_member_name(name, path)
-            if info.is_dir():
-                continue
-            if allowed is not None and name not in allowed and not name.startswith(
-                    tuple(allowed_prefixes)):
-                raise FileFormatError(
-                    f"{path!r}: unexpected member {name!r} in the archive; expected "
-                    f"{sorted(allowed)}."
-                )
-            if name in members:
-                raise FileFormatError(f"{path!r}: the member {name!r} appears twice.")
-            if info.file_size > max_bytes - total:
-                raise FileFormatError(
-                    f"{path!r}: the member {name!r} expands to {info.file_size} bytes; "
-                    f"the archive may hold at most {max_bytes} bytes."
-                )
-            if (info.file_size > _RATIO_FLOOR_BYTES
-                    and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
-                raise FileFormatError(
-                    f"{path!r}: the member {name!r} is compressed {info.file_size} : "
-                    f"{info.compress_size}, beyond {MAX_RATIO}:1 (a zip bomb?)."
-                )
-            members[name] = _read_member(archive, info, max_bytes - total, path)
-            total += len(members[name])
+        files = _checked_members(infos, path, allowed, allowed_prefixes, max_bytes, stored_size)
+        members = {}
+        for info in files:
+            members[info.filename] = _read_member(archive, info, path)
     return members
 
 
-def _read_member(archive, info, budget, path):
-    """Reads one member in chunks, never past ``budget`` bytes whatever the header claims."""
+def _checked_members(infos, path, allowed, allowed_prefixes, max_bytes, stored_size):
+    """The file members of ``infos``, once every header has passed the checks."""
+    files, names, total = [], set(), 0
+    for info in infos:
+        _check_member_name(info.orig_filename, path)
+        name = info.filename
+        if info.is_dir():
+            continue
+        if allowed is not None and name not in allowed and not name.startswith(
+                tuple(allowed_prefixes)):
+            raise FileFormatError(
+                f"{path!r}: unexpected member {name!r} in the archive; expected "
+                f"{sorted(allowed)}" + (f" or names starting with {list(allowed_prefixes)}"
+                                        if allowed_prefixes else "") + "."
+            )
+        if name in names:
+            raise FileFormatError(f"{path!r}: the member {name!r} appears twice.")
+        names.add(name)
+        total += info.file_size
+        if total > max_bytes:
+            raise FileFormatError(
+                f"{path!r}: the members expand to more than {max_bytes} bytes (the member "
+                f"{name!r} alone declares {info.file_size}); refusing to read the archive."
+            )
+        if (info.file_size > _RATIO_FLOOR_BYTES
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise FileFormatError(
+                f"{path!r}: the member {name!r} is compressed {info.file_size} : "
+                f"{info.compress_size}, beyond {MAX_RATIO}:1 (a zip bomb?)."
+            )
+        files.append(info)
+    # Many members, each under the floor, can still add up to a bomb.
+    if total > _RATIO_FLOOR_BYTES and total > MAX_RATIO * max(stored_size, 1):
+        raise FileFormatError(
+            f"{path!r}: the archive's {len(files)} members expand to {total} bytes from a "
+            f"{stored_size}-byte file, beyond {MAX_RATIO}:1 (a zip bomb?)."
+        )
+    return files
+
+
+def _read_member(archive, info, path):
+    """Reads one member in chunks, never past its declared size whatever the data holds."""
     chunks, size = [], 0
     try:
         with archive.open(info, "r") as stream:
@@ -165,7 +241,7 @@ def _read_member(archive, info, budget, path):
                 if not chunk:
                     break
                 size += len(chunk)
-                if size > budget or size > info.file_size:
+                if size > info.file_size:
                     raise FileFormatError(
                         f"{path!r}: the member {info.filename!r} expands past its declared "
                         f"size ({info.file_size} bytes)."

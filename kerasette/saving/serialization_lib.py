@@ -9,6 +9,7 @@ class, a class registered with ``register_keras_serializable``, or one passed in
 """
 
 import inspect
+import threading
 
 import numpy as np
 
@@ -110,13 +111,40 @@ def _find_class(config, custom_objects):
     return None
 
 
-def deserialize_keras_object(config, custom_objects=None, safe_mode=True, family=None):
+class _SafeMode(threading.local):
+    value = True
+
+
+_safe_mode = _SafeMode()
+
+
+def in_safe_mode():
+    """Whether the deserialization in progress refuses Lambda layers (True outside one)."""
+    return _safe_mode.value
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None, family=None):
     """Creates the object described by ``config`` (the inverse of :func:`serialize_keras_object`).
+
+    ``safe_mode`` (default True) refuses Lambda layers; None inherits the setting of the
+    deserialization this call is nested in (a model's config deserializing its layers),
+    so ``safe_mode=False`` given for a model reaches its layers.
 
     Raises:
         ValueError: the class is neither built in, registered nor in ``custom_objects`` (the
             message says how to make it known), or the config is malformed.
     """
+    if safe_mode is None:
+        safe_mode = _safe_mode.value
+    previous = _safe_mode.value
+    _safe_mode.value = bool(safe_mode)
+    try:
+        return _deserialize(config, custom_objects, bool(safe_mode), family)
+    finally:
+        _safe_mode.value = previous
+
+
+def _deserialize(config, custom_objects, safe_mode, family):
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):

@@ -90,10 +90,15 @@ def class_weights_to_sample_weights(y, class_weight):
 
 
 class ArrayDataAdapter:
-    """Batches of in-memory arrays; reshuffled each epoch when ``shuffle`` is set."""
+    """Batches of in-memory arrays; reshuffled each epoch when ``shuffle`` is set.
+
+    With a ``seed``, pass ``p`` over the data is shuffled by ``default_rng([seed, p])``, so
+    any batch can be found again from its index alone (:meth:`seek`): a resumed run draws the
+    same batches as one that never stopped.
+    """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 steps_per_epoch=None, rng=None):
+                 steps_per_epoch=None, rng=None, seed=None):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.size = num_samples(x, "x")
         if y is not None:
@@ -111,15 +116,28 @@ class ArrayDataAdapter:
         self.batch_size = int(batch_size or 32)
         self.shuffle = shuffle
         self.rng = rng or np.random.default_rng()
+        self.seed = seed
         self.full_steps = max(1, math.ceil(self.size / self.batch_size))
         self.steps_per_epoch = steps_per_epoch or self.full_steps
         self._order = None
         self._position = 0
+        self._pass = -1
+        self._resume_step = 0  # the epoch after a seek starts at this step
+
+    def seek(self, epoch, step=0):
+        """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0), as if every
+        earlier batch had been drawn; with a ``seed``, the very batch that run would draw."""
+        self._pass, within = divmod(epoch * self.steps_per_epoch + step, self.full_steps)
+        self._pass -= 1
+        self._new_pass()
+        self._position = within * self.batch_size
+        self._resume_step = step
 
     def epoch(self):
         """The batches of one epoch (``steps_per_epoch`` of them, continuing where the last
         epoch stopped when that is fewer than a pass over the data)."""
-        for _ in range(self.steps_per_epoch):
+        first, self._resume_step = self._resume_step, 0
+        for _ in range(first, self.steps_per_epoch):
             if self._order is None or self._position >= self.size:
                 self._new_pass()
             index = self._order[self._position:self._position + self.batch_size]
@@ -128,14 +146,16 @@ class ArrayDataAdapter:
 
     def _new_pass(self):
         self._position = 0
+        self._pass += 1
+        rng = self.rng if self.seed is None else np.random.default_rng([self.seed, self._pass])
         if self.shuffle == "batch":
             blocks = np.arange(self.full_steps)
-            self.rng.shuffle(blocks)
+            rng.shuffle(blocks)
             self._order = np.concatenate([np.arange(b * self.batch_size,
                                                     min((b + 1) * self.batch_size, self.size))
                                           for b in blocks])
         elif self.shuffle:
-            self._order = self.rng.permutation(self.size)
+            self._order = rng.permutation(self.size)
         else:
             self._order = np.arange(self.size)
 
@@ -179,19 +199,32 @@ class GeneratorDataAdapter:
 
 
 class SequenceDataAdapter:
-    """Batches from a ``PyDataset``-like sequence: ``len(ds)`` batches, ``ds[i]`` each."""
+    """Batches from a ``PyDataset``-like sequence: ``len(ds)`` batches, ``ds[i]`` each.
 
-    def __init__(self, sequence, shuffle=False, steps_per_epoch=None, rng=None):
+    With a ``seed``, epoch ``e`` is shuffled by ``default_rng([seed, e])`` (see :meth:`seek`).
+    """
+
+    def __init__(self, sequence, shuffle=False, steps_per_epoch=None, rng=None, seed=None):
         self.sequence = sequence
         self.shuffle = shuffle
         self.steps_per_epoch = steps_per_epoch or len(sequence)
         self.rng = rng or np.random.default_rng()
+        self.seed = seed
+        self._epoch = 0
+        self._skip = 0
+
+    def seek(self, epoch, step=0):
+        """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0)."""
+        self._epoch, self._skip = epoch, step
 
     def epoch(self):
         order = np.arange(len(self.sequence))
         if self.shuffle:
-            self.rng.shuffle(order)
-        for step, index in enumerate(order[: self.steps_per_epoch]):
+            rng = self.rng if self.seed is None else np.random.default_rng([self.seed, self._epoch])
+            rng.shuffle(order)
+        skip, self._skip = self._skip, 0
+        self._epoch += 1
+        for step, index in enumerate(order[skip: self.steps_per_epoch]):
             yield tuple(standardize(part) for part in unpack(self.sequence[int(index)]))
         on_epoch_end = getattr(self.sequence, "on_epoch_end", None)
         if on_epoch_end is not None:
@@ -210,9 +243,10 @@ def is_generator(x):
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                      steps_per_epoch=None, class_weight=None, rng=None, check_values=True,
-                     role=""):
+                     role="", seed=None):
     """The adapter for ``x`` (and ``y``, ``sample_weight``); ``role`` ("validation ") names
-    the data in errors."""
+    the data in errors. ``seed`` (array and sequence inputs) makes every epoch's shuffle a
+    function of (seed, epoch), so that a resumed run shuffles like an uninterrupted one."""
     if is_sequence(x) or is_generator(x):
         if y is not None:
             raise ValueError(
@@ -222,7 +256,8 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
         if class_weight is not None:
             raise ValueError("class_weight is only supported for array inputs.")
         if is_sequence(x):
-            return SequenceDataAdapter(x, shuffle=shuffle, steps_per_epoch=steps_per_epoch, rng=rng)
+            return SequenceDataAdapter(x, shuffle=shuffle, steps_per_epoch=steps_per_epoch, rng=rng,
+                                       seed=seed)
         return GeneratorDataAdapter(x, steps_per_epoch=steps_per_epoch)
     if x is None:
         raise ValueError("No input data: x is None.")
@@ -235,7 +270,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
         weights = class_weights_to_sample_weights(y, class_weight)
         sample_weight = weights if sample_weight is None else sample_weight * weights
     return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
-                            steps_per_epoch=steps_per_epoch, rng=rng)
+                            steps_per_epoch=steps_per_epoch, rng=rng, seed=seed)
 
 
 def split_validation(x, y, sample_weight, validation_split):

@@ -47,6 +47,10 @@ class Trainer:
         self._in_fit = False
         self.jit_compile = False
         self.run_eagerly = False
+        # where fit() starts; a callback may move it in on_train_begin (BackupAndRestore)
+        self._initial_epoch = None
+        self._initial_step = 0
+        self._shuffle_seed = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -149,14 +153,7 @@ class Trainer:
             tracker.update_state(per_output[index], sample_weight=batch_size)
         if self._compile_metrics is not None and y is not None:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
-        logs = {}
-        for metric in self.metrics:
-            result = metric.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[metric.name] = result
-        return logs
+        return self._metric_results()
 
     def _flatten_metrics_in_order(self, logs):
         """The values of ``logs`` as ``evaluate`` returns them (Keras's order): those named by
@@ -318,6 +315,12 @@ class Trainer:
         ``x`` a generator / PyDataset yielding ``(x, y[, sample_weight])`` batches.
         ``validation_split`` holds out the last fraction of the arrays (before shuffling);
         ``validation_data`` is ``(x_val, y_val[, sample_weight])`` or a generator.
+
+        Shuffling is reproducible and resumable: one seed is drawn from numpy's global
+        generator when ``fit`` starts (so ``kerasette.utils.set_random_seed`` fixes it) and
+        epoch ``k``'s order is a function of (that seed, ``k``) alone. A callback may move the
+        start in ``on_train_begin`` (``BackupAndRestore`` does, to resume an interrupted run
+        at the epoch and batch it had reached).
         """
         self._recheck()
         from kerasette.callbacks import CallbackList
@@ -328,10 +331,10 @@ class Trainer:
             data_adapters.check_finite(data_adapters.standardize(y), "y")
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)
-        rng = np.random.default_rng(np.random.randint(0, 2**31 - 1))
+        self._shuffle_seed = int(np.random.randint(0, 2**31 - 1))
         adapter = data_adapters.get_data_adapter(
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-            steps_per_epoch=steps_per_epoch, class_weight=class_weight, rng=rng)
+            steps_per_epoch=steps_per_epoch, class_weight=class_weight, seed=self._shuffle_seed)
         steps = getattr(adapter, "steps_per_epoch", None)
         callback_list = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                      model=self, verbose=verbose, epochs=epochs, steps=steps)
@@ -339,38 +342,72 @@ class Trainer:
         if validation_data is not None:
             validation = self._validation_adapter(validation_data, validation_batch_size or batch_size,
                                                   validation_steps)
+        seekable = hasattr(adapter, "seek")
+        if seekable:
+            # build the model, its metrics and the optimizer before the callbacks start, so a
+            # callback can read or restore every variable (Keras 3 builds symbolically here)
+            first = next(iter(adapter.epoch()), None)
+            if first is not None:
+                self._get_step("train", first[0], first[1])
         self.stop_training = False
+        self._initial_epoch, self._initial_step = None, 0
         self._in_fit = True
         epoch_logs = {}
+        finished = False
         try:
             callback_list.on_train_begin()
+            if self._initial_epoch is not None:
+                initial_epoch = self._initial_epoch
+            first_step = self._initial_step
+            if seekable:
+                adapter.seed = self._shuffle_seed
+                adapter.seek(initial_epoch, first_step)
             for epoch in range(initial_epoch, epochs):
-                self.reset_metrics()
+                if first_step == 0:
+                    self.reset_metrics()  # a resumed epoch keeps the metric state it restored
                 callback_list.on_epoch_begin(epoch)
                 logs = None
-                ran = 0
-                for step, batch in enumerate(adapter.epoch()):
+                ran = first_step
+                for step, batch in enumerate(adapter.epoch(), start=first_step):
                     callback_list.on_train_batch_begin(step)
                     logs = self._run_step("train", batch)
                     ran += 1
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
+                first_step = 0
                 if ran == 0:
                     warnings.warn("The training data ran out: no batch in this epoch; training "
                                   "stops.", stacklevel=2)
                     break
-                epoch_logs = _pythonify(logs)
+                epoch_logs = _pythonify(logs if logs is not None else self._metric_results())
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_adapter(validation, callback_list)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            callback_list.on_train_end(logs=epoch_logs)
+            finished = True
         finally:
             self._in_fit = False
+            self._initial_epoch, self._initial_step = None, 0
+            if epochs > 0 and self.optimizer is not None and self.optimizer.built:
+                # with use_ema, the weights become their moving averages (as Keras 3)
+                self.optimizer.finalize_variable_values(self.trainable_weights)
+        if finished:
+            callback_list.on_train_end(logs=epoch_logs)
         return callback_list.history
+
+    def _metric_results(self):
+        """The logs of the metrics' current state (an epoch resumed after its last batch)."""
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return logs
 
     def _validation_adapter(self, validation_data, batch_size, steps):
         if data_adapters.is_sequence(validation_data) or data_adapters.is_generator(validation_data):
