@@ -2,17 +2,20 @@
 
 Two guarantees live here, so that every writer and reader gets them the same way:
 
-- :func:`atomic_path` writes a file atomically: the caller writes a temporary file in the
-  target's folder, which is flushed to disk and renamed over the target only when the
-  writer finished without an exception. A process killed at any moment leaves either the
-  previous file or the new one, never a torn one.
+- :func:`atomic_path` writes a file atomically: the caller writes a hidden temporary file
+  (``.<name>.<random>.tmp``) in the target's folder, which is flushed to disk and renamed
+  over the target only when the writer finished without an exception. A process killed at
+  any moment leaves either the previous file or the new one, never a torn one (a stale
+  temporary may stay beside it; no loader takes it for the file).
 - :func:`read_archive` reads a ``.keras`` zip into memory, refusing anything unexpected:
-  not a zip, member names that are absolute or climb out (``..``), unknown members,
-  members too large or compressed too well (a zip bomb), corrupt data (a CRC error).
-  Nothing from the archive is ever written to disk.
+  not a regular file (a pipe would block), not a zip, member names that are absolute,
+  climb out (``..``) or hide a NUL, unknown or repeated members, members too large or
+  compressed too well, alone or together (a zip bomb: refused from the headers, before
+  anything is inflated), corrupt data (a CRC error). Nothing from the archive is ever
+  written to disk. :func:`check_regular_file` is its first check, for other loaders too.
 
 Every refusal is a :class:`FileFormatError` (a ``ValueError``) naming the file and the
-problem.
+problem; a missing path is a ``FileNotFoundError``.
 """
 
 import contextlib
@@ -35,6 +38,12 @@ class FileFormatError(ValueError):
 @contextlib.contextmanager
 def atomic_path(path):
     """Yields a temporary path beside ``path``; on success it replaces ``path`` atomically.
+
+    The file gets the permissions ``open`` would give it (0o666 less the umask).
+
+    Raises:
+        FileNotFoundError: the folder of ``path`` does not exist.
+        IsADirectoryError: ``path`` is a folder.
 
     Example:
         >>> with atomic_path("model.weights.h5") as tmp:
