@@ -22,6 +22,7 @@ from kerasette.backends.config import floatx
 from kerasette.backends.seed import SeedGenerator
 from kerasette.backends.variable import StatelessScope, Variable
 from kerasette.layers.input_spec import assert_input_compatibility
+from kerasette.layers import weight_budget
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.node import Node
 from kerasette.utils.naming import auto_name, to_snake_case
@@ -129,6 +130,7 @@ class Layer:
             initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
         initializer = initializers.get(initializer)
         name = name or f"variable_{len(self._own_trainable) + len(self._own_non_trainable)}"
+        weight_budget.charge(shape, self.name, name)
         variable = Variable(initializer, shape=shape, dtype=dtype, trainable=trainable,
                             autocast=autocast, aggregation=aggregation, name=name)
         variable.path = f"{self.name}/{name}"

@@ -23,6 +23,7 @@ import json
 import warnings
 import zipfile
 
+from kerasette.layers import weight_budget
 from kerasette.saving.file_io import (FileFormatError, atomic_path, atomic_write,
                                       check_regular_file, read_archive)
 from kerasette.saving.object_paths import describe, saveable_paths
@@ -225,6 +226,11 @@ def _check_metadata(meta, filepath):
             "so some weights of this file may not be found.", stacklevel=4)
 
 
+# Weight elements a loaded model may create beyond those its file holds (weights that are not
+# saved, such as a metric's counters).
+_WEIGHT_BUDGET_SLACK = 2**16
+
+
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """The model saved in the ``.keras`` archive at ``filepath`` (see :mod:`.saving_api`)."""
     members = _read_keras_archive(filepath)
@@ -239,19 +245,22 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                               f"{sorted(members)}).")
     config = dict(config)
     compile_config = config.pop("compile_config", None)
-    model = _model_from_config(config, custom_objects, safe_mode, filepath)
-    if compile and compile_config:
-        try:
-            compile_from_config(model, compile_config, custom_objects)
-        except FileFormatError:
-            raise
-        except Exception as error:  # noqa: BLE001 - any failure to compile is the file's
-            raise ValueError(
-                f"{filepath!r}: the model's compile_config could not be applied "
-                f"({type(error).__name__}: {error}); load it with compile=False and compile "
-                "it yourself."
-            ) from error
     with H5Reader(members[WEIGHTS_FILENAME], label=f"{filepath}/{WEIGHTS_FILENAME}") as reader:
+        # the config cannot make the model bigger than the weights the file holds: a few
+        # bytes of config must not allocate gigabytes before the shapes are compared
+        with weight_budget.limit(reader.declared_elements() + _WEIGHT_BUDGET_SLACK):
+            model = _model_from_config(config, custom_objects, safe_mode, filepath)
+            if compile and compile_config:
+                try:
+                    compile_from_config(model, compile_config, custom_objects)
+                except FileFormatError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - any failure to compile is the file's
+                    raise ValueError(
+                        f"{filepath!r}: the model's compile_config could not be applied "
+                        f"({type(error).__name__}: {error}); load it with compile=False and "
+                        "compile it yourself."
+                    ) from error
         load_variables(model, reader, skip_mismatch=False)
     return model
 
@@ -261,6 +270,8 @@ def _model_from_config(config, custom_objects, safe_mode, filepath):
     try:
         model = deserialize_keras_object(config, custom_objects=custom_objects,
                                          safe_mode=safe_mode)
+    except weight_budget.WeightBudgetExceeded as error:
+        raise FileFormatError(f"{filepath!r}: {error}") from error
     except ValueError:
         raise
     except Exception as error:  # noqa: BLE001 - a config no constructor accepts is the file's

@@ -333,6 +333,16 @@ class H5Reader:
             stack.extend(reversed(below))  # depth first, in name order
         return sorted(found)
 
+    def declared_elements(self):
+        """How many numbers the file's variables hold in all, from their shapes (no data is
+        read): the most weights a model loaded with this file can need."""
+        total = 0
+        for path in self.paths_with_variables():
+            for key in self.get(path).keys():
+                info = self.get(path)._infos[key]
+                total += int(np.prod(info.shape, dtype=np.float64)) if info.shape else 1
+        return total
+
     def get(self, path):
         """The :class:`ReadStore` at ``path`` (an empty one when the file has nothing there)."""
         if path in self._stores:

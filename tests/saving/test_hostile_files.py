@@ -609,7 +609,7 @@ CASES = [
     Case(config_unknown_class, ValueError, "Unknown class 'NoSuchLayer'"),
     Case(config_lambda_layer, ValueError, "Lambda.*safe_mode=False"),
     Case(config_nan_units, ValueError, "units"),
-    Case(config_huge_units, FileFormatError, "cannot be created: MemoryError"),
+    Case(config_huge_units, FileFormatError, "holds only .* weight elements"),
     Case(config_negative_units, ValueError, "units"),
     Case(config_layers_not_a_list, ValueError, "Could not create Sequential"),
     Case(config_class_name_not_a_string, ValueError, "class_name"),
@@ -775,12 +775,6 @@ def test_damaged_hdf5_structures_give_documented_errors(env, signature, containe
     assert not undocumented, "\n".join(undocumented)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "a config is built (every layer's variables created and initialised) before the weights "
-    "are read, so a few bytes of config.json (units=4_000_000) make load_model allocate "
-    "hundreds of MB; 10**9 units would exhaust the machine before the shape check refuses "
-    "the file. Suggested fix: bound the variables created while loading by the sizes the "
-    "weights file declares"))
 def test_a_small_file_cannot_make_the_loader_allocate_much(env):
     def mutate(config):
         dense_config(config)["config"]["units"] = 4_000_000
