@@ -116,19 +116,46 @@ class _SafeMode(threading.local):
 
 
 _safe_mode = _SafeMode()
+_unsafe_deserialization_enabled = False  # process-wide: enable_unsafe_deserialization()
 
 
 def in_safe_mode():
-    """Whether the deserialization in progress refuses Lambda layers (True outside one)."""
-    return _safe_mode.value
+    """Whether the deserialization in progress refuses Python code (a Lambda layer's
+    bytecode): True outside one, False once :func:`enable_unsafe_deserialization` ran."""
+    return _safe_mode.value and not _unsafe_deserialization_enabled
+
+
+def enable_unsafe_deserialization():
+    """Turns safe mode off for every later load in this process, as Keras 3's
+    ``keras.config.enable_unsafe_deserialization()``: files may then rebuild Lambda layers
+    from the Python bytecode they hold (and so run it), even where ``safe_mode=True`` is
+    passed. Call it only when every file this process loads comes from a trusted source.
+    """
+    global _unsafe_deserialization_enabled
+    _unsafe_deserialization_enabled = True
+
+
+def refuse_python_code(where):
+    """Raises the safe-mode refusal for the Python code found at ``where`` (e.g.
+    ``'Lambda layer "lambda" (its function)'``), before anything unmarshals it."""
+    raise ValueError(
+        f"{where} in the file holds Python code (marshalled bytecode), which loading would "
+        "run. It was refused because safe_mode is on. Lambda layers can hold arbitrary code: "
+        "pass safe_mode=False (or call kerasette.config.enable_unsafe_deserialization()) "
+        "only if the file comes from a trusted source."
+    )
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=None, family=None):
     """Creates the object described by ``config`` (the inverse of :func:`serialize_keras_object`).
 
-    ``safe_mode`` (default True) refuses Lambda layers; None inherits the setting of the
-    deserialization this call is nested in (a model's config deserializing its layers),
-    so ``safe_mode=False`` given for a model reaches its layers.
+    ``safe_mode`` (default True) refuses Python code (Lambda layers holding bytecode, the
+    ``__lambda__`` objects of Keras 3 files) before any of it is unmarshalled; Lambda layers
+    whose function is registered, built in or in ``custom_objects`` load in safe mode, as
+    in Keras 3. :func:`enable_unsafe_deserialization` turns it off for the whole process.
+    None inherits the setting of the deserialization this call is nested in (a model's
+    config deserializing its layers), so ``safe_mode=False`` given for a model reaches its
+    layers.
 
     Raises:
         ValueError: the class is neither built in, registered nor in ``custom_objects`` (the
@@ -136,6 +163,8 @@ def deserialize_keras_object(config, custom_objects=None, safe_mode=None, family
     """
     if safe_mode is None:
         safe_mode = _safe_mode.value
+    if _unsafe_deserialization_enabled:
+        safe_mode = False
     previous = _safe_mode.value
     _safe_mode.value = bool(safe_mode)
     try:
@@ -158,12 +187,15 @@ def _deserialize(config, custom_objects, safe_mode, family):
         raise ValueError(f"Invalid class_name in a serialized object: {class_name!r}.")
     if class_name == "__keras_tensor__":
         raise ValueError("A symbolic tensor cannot be deserialized outside a functional model.")
-    if class_name == "Lambda" and safe_mode:
-        raise ValueError(
-            "Refusing to load a Lambda layer: its code would run from the file. Lambda layers "
-            "can hold arbitrary code; if you trust the file's source, load it with "
-            "safe_mode=False."
-        )
+    if class_name == "__lambda__":  # Keras 3's form of a bare Python lambda
+        if safe_mode:
+            refuse_python_code("A Python lambda")
+        from kerasette.utils.python_utils import func_load
+        inner = config.get("config")
+        if not isinstance(inner, dict) or "value" not in inner:
+            raise ValueError(f"A __lambda__ config needs {{'value': [code, defaults, closure]}}, "
+                             f"got {str(inner)[:200]}")
+        return func_load(inner["value"])
     cls = _find_class(config, custom_objects)
     if cls is None:
         raise ValueError(

@@ -247,8 +247,6 @@ def test_config_round_trip(backend, case):
 def test_config_keys_match_keras(case, keras):
     ours_keys = set(case.make().get_config())
     keras_keys = set(keras_reference(case, keras)["config_keys"])
-    if case.name == "Lambda":  # Keras stores the function's code; kerasette only its name
-        keras_keys -= {"function_type", "module", "output_shape_type", "output_shape_module"}
     if case.name == "Dense":
         # Keras 3.15 leaves activity_regularizer out of Dense's config (its constructor takes
         # it); kerasette keeps it, so the config recreates the layer exactly

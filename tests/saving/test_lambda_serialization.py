@@ -184,6 +184,22 @@ def test_output_shape_mask_and_arguments_round_trip(backend, tmp_path):
     assert new_fixed.supports_masking and new_shaped.supports_masking
 
 
+def test_list_inputs_and_array_arguments_round_trip(backend, tmp_path):
+    a, b = kerasette.Input((4,), name="a"), kerasette.Input((4,), name="b")
+    weights = np.array([0.5, -1.0, 2.0, 3.0], "float32")
+    mixed = layers.Lambda(lambda pair, w: pair[0] * w + pair[1], output_shape=(4,),
+                          arguments={"w": weights}, name="mix")([a, b])
+    model = kerasette.Model([a, b], mixed)
+    assert tuple(mixed.shape) == (None, 4)
+    restored = round_trip(model, tmp_path, safe_mode=False)
+    argument = restored.get_layer("mix").arguments["w"]
+    assert isinstance(argument, np.ndarray) and argument.dtype == np.float32
+    np.testing.assert_array_equal(argument, weights)
+    xa, xb = inputs(seed=3), inputs(seed=4)
+    np.testing.assert_allclose(restored.predict([xa, xb], verbose=0), xa * weights + xb,
+                               rtol=1e-6)
+
+
 def test_a_function_taking_training_gets_it_after_loading(backend, tmp_path):
     model = kerasette.Sequential([
         kerasette.Input((3,)),
@@ -357,7 +373,8 @@ def test_a_kerasette_lambda_loads_in_keras(backend, keras, tmp_path):
 
     inputs_ = kerasette.Input((4,))
     hidden = layers.Dense(3, name="dense")(inputs_)
-    scaled = layers.Lambda(lambda x: x * 2.0 + 1.0, output_shape=(3,), name="affine")(hidden)
+    scaled = layers.Lambda(lambda x, w: x * w + 1.0, output_shape=(3,), name="affine",
+                           arguments={"w": np.array([2.0, -1.0, 0.5], "float32")})(hidden)
     shifted = layers.Lambda(shifter(0.75), name="shift")(scaled)
     model = kerasette.Model(inputs_, shifted)
     path = tmp_path / "kerasette.keras"
@@ -367,7 +384,8 @@ def test_a_kerasette_lambda_loads_in_keras(backend, keras, tmp_path):
     restored = keras.models.load_model(path, safe_mode=False)
     assert restored.get_layer("affine")._output_shape == (3,)
     x = inputs()
-    expected = ops.convert_to_numpy(model.get_layer("dense")(x)) * 2.0 + 1.0 - 0.75
+    expected = (ops.convert_to_numpy(model.get_layer("dense")(x)) * [2.0, -1.0, 0.5]
+                + 1.0 - 0.75)
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(np.asarray(restored.predict(x, verbose=0)), expected,
                                rtol=1e-5, atol=1e-6)
