@@ -57,6 +57,11 @@ def to_array(x, dtype=None):
             "Convert it with ops.convert_to_numpy first."
         )
     if isinstance(x, (np.ndarray, np.generic)):
+        if dtype is None or x.dtype == dtype:
+            # jnp.asarray compiles a conversion for every new shape (~0.1 s each: most of
+            # building a model's weights); device_put does not. It may share a small
+            # array's memory on CPU, hence the copy: the caller may change x later.
+            return jax.device_put(np.array(x))
         return jnp.asarray(x, dtype=dtype)
     if dtype is not None:
         return jnp.asarray(x, dtype=dtype)

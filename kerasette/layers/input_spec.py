@@ -9,7 +9,16 @@ class InputSpec:
         shape: expected full shape (None entries unconstrained), or None.
         ndim, min_ndim, max_ndim: constraints on the rank.
         axes: ``{axis: size}`` for specific axes (negative allowed).
-        allow_last_axis_squeeze: accepted for Keras compatibility.
+        allow_last_axis_squeeze: also accept an input of rank ``ndim + 1`` whose last axis
+            has size 1, and one of rank ``ndim - 1`` when the expected last axis has size 1
+            (``shape`` or ``axes`` says so); the other checks then apply to the input with
+            that last axis dropped or added. Functional models use it for their inputs.
+        name: the name of the input this spec is for (a model's input), or None.
+        optional: the input may be None.
+
+    Example:
+        >>> spec = InputSpec(shape=(None, 28, 28, 1), allow_last_axis_squeeze=True)
+        >>> # accepts inputs of shape (batch, 28, 28, 1) and (batch, 28, 28)
     """
 
     def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None,
@@ -26,7 +35,29 @@ class InputSpec:
 
     def get_config(self):
         return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
-                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
+                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes,
+                "optional": self.optional}
+
+    def _last_axis_size(self):
+        """The expected size of the last axis, when the spec says it (else None)."""
+        if self.shape:
+            return self.shape[-1]
+        if self.ndim:
+            return self.axes.get(-1, self.axes.get(self.ndim - 1))
+        return None
+
+    def aligned_shape(self, shape):
+        """``shape`` as this spec sees it: with ``allow_last_axis_squeeze``, a last axis of
+        size 1 dropped from an input of rank ``ndim + 1``, or added to one of rank
+        ``ndim - 1`` when the spec's last axis has size 1; otherwise ``shape`` itself."""
+        shape = tuple(shape)
+        if not self.allow_last_axis_squeeze or self.ndim is None or len(shape) == self.ndim:
+            return shape
+        if len(shape) == self.ndim + 1 and shape[-1] == 1:
+            return shape[:-1]
+        if len(shape) == self.ndim - 1 and self._last_axis_size() == 1:
+            return shape + (1,)
+        return shape
 
 
 def _describe(layer):
@@ -49,21 +80,29 @@ def assert_input_compatibility(layer, input_specs, input_shapes):
         if spec is None or shape is None:
             continue
         which = "" if len(specs) == 1 else f" input {index}"
+        if spec.name and len(specs) > 1:
+            which += f' ("{spec.name}")'
+        shape = tuple(shape)
+        if spec.shape is not None:
+            # a spec of a whole shape (a model's input) names that shape in every complaint
+            _check_whole_shape(layer, which, spec, shape)
+            continue
+        received, shape = shape, spec.aligned_shape(shape)
         rank = len(shape)
         if spec.ndim is not None and rank != spec.ndim:
             raise ValueError(
-                f"{_describe(layer)}{which} expected an input of rank {spec.ndim}, got rank {rank} "
-                f"(input shape {shape})."
+                f"{_describe(layer)}{which} expected an input of rank {spec.ndim}"
+                f"{_squeeze_note(spec)}, got rank {rank} (input shape {received})."
             )
         if spec.min_ndim is not None and rank < spec.min_ndim:
             raise ValueError(
                 f"{_describe(layer)}{which} expected an input of rank >= {spec.min_ndim}, got rank "
-                f"{rank} (input shape {shape})."
+                f"{rank} (input shape {received})."
             )
         if spec.max_ndim is not None and rank > spec.max_ndim:
             raise ValueError(
                 f"{_describe(layer)}{which} expected an input of rank <= {spec.max_ndim}, got rank "
-                f"{rank} (input shape {shape})."
+                f"{rank} (input shape {received})."
             )
         for axis, size in spec.axes.items():
             if size is None:
@@ -71,21 +110,41 @@ def assert_input_compatibility(layer, input_specs, input_shapes):
             if not -rank <= axis < rank:
                 raise ValueError(
                     f"{_describe(layer)}{which} expected axis {axis} of size {size}, but the input "
-                    f"has rank {rank} (input shape {shape})."
+                    f"has rank {rank} (input shape {received})."
                 )
             got = shape[axis]
             if got is not None and got != size:
-                where = "last dimension" if axis == -1 or axis == rank - 1 else f"axis {axis}"
+                where = ("last dimension " if axis == -1 or axis == rank - 1
+                         else f"axis {axis} of size ")
                 raise ValueError(
-                    f"{_describe(layer)}{which} expected {where} {size}, got {got} "
-                    f"(input shape {shape})."
+                    f"{_describe(layer)}{which} expected {where}{size}, got {got} "
+                    f"(input shape {received})."
                 )
-        if spec.shape is not None:
-            for expected, got in zip(spec.shape, shape):
-                if expected is not None and got is not None and expected != got:
-                    raise ValueError(
-                        f"{_describe(layer)}{which} expected input shape {spec.shape}, got {shape}."
-                    )
+
+
+def _squeeze_note(spec):
+    """What else a spec with ``allow_last_axis_squeeze`` accepts, for error messages."""
+    if not spec.allow_last_axis_squeeze:
+        return ""
+    lower = f" or {spec.ndim - 1}" if spec._last_axis_size() == 1 else ""
+    return f" (or {spec.ndim + 1} with a last axis of size 1{lower})"
+
+
+def _check_whole_shape(layer, which, spec, shape):
+    """The checks of a spec with a full ``shape``: every known size, the rank (up to a
+    squeezable last axis), and ``axes``, in one message that names both shapes."""
+    aligned = spec.aligned_shape(shape)
+    fits = len(aligned) == len(spec.shape) and all(
+        expected is None or got is None or expected == got
+        for expected, got in zip(spec.shape, aligned))
+    fits = fits and all(size is None or aligned[axis] in (None, size)
+                        for axis, size in spec.axes.items() if -len(aligned) <= axis < len(aligned))
+    if not fits:
+        expected_rank = got_rank = ""
+        if len(aligned) != len(spec.shape):
+            expected_rank, got_rank = f" (rank {len(spec.shape)})", f" (rank {len(shape)})"
+        raise ValueError(f"{_describe(layer)}{which} expected input shape {spec.shape}"
+                         f"{expected_rank}, got {shape}{got_rank}.")
 
 
 def _is_list_of_shapes(value):

@@ -1,8 +1,9 @@
 """Functional models: a graph of layer calls from ``keras.Input`` tensors to outputs."""
 
+from kerasette import ops
 from kerasette.backends import tree
 from kerasette.layers.input_layer import InputLayer
-from kerasette.layers.input_spec import InputSpec
+from kerasette.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.models.model import Model
 
@@ -13,6 +14,12 @@ class Functional(Model):
     Inputs and outputs may be a tensor, a list or a dict of tensors. Layers may
     be shared (called several times) and models may be nested (called like a
     layer). Shape errors surface when the graph is built, naming the layer.
+
+    Called on data, the model checks each input against its ``keras.Input`` shape (any batch
+    size), accepting, as Keras does, an input with an extra last axis of size 1 (squeezed
+    away) or without a last axis of size 1 that the ``Input`` has (added). A wrong shape
+    raises a ValueError naming the model, both shapes, and what the layers that take that
+    input would say of it.
 
     Example:
         >>> a = kerasette.Input(shape=(16,), name="a")
@@ -47,7 +54,9 @@ class Functional(Model):
         self._check_connected()
         self._nodes_by_depth, self._operations = _map_depths(
             self._input_tensors, self._output_tensors, self._nodes)
-        self.input_spec = [InputSpec(shape=t.shape, allow_last_axis_squeeze=True)
+        self.input_spec = [InputSpec(shape=(None,) + tuple(t.shape[1:]),
+                                     allow_last_axis_squeeze=True,
+                                     name=t._keras_history[0].name)
                            for t in self._input_tensors]
         if len(self.input_spec) == 1:
             self.input_spec = self.input_spec[0]
@@ -108,8 +117,42 @@ class Functional(Model):
             args = (self._flatten_inputs(inputs),) + tuple(args[1:])
         return super().__call__(*args, **kwargs)
 
+    def _assert_input_compatibility(self, shapes):
+        check_model_input_shapes(self, self, shapes)
+
+    def _first_layer_complaints(self, shapes):
+        """What the layers that take the model's inputs say of inputs of ``shapes`` (the
+        model's input shapes, as ``__call__`` sees them): a list of error messages."""
+        specs = self.input_spec if isinstance(self.input_spec, list) else [self.input_spec]
+        shapes = [shapes] if len(self._input_tensors) == 1 else list(shapes)
+        received = {id(tensor): spec.aligned_shape(shape)
+                    for tensor, spec, shape in zip(self._input_tensors, specs, shapes)
+                    if shape is not None}
+
+        def shapes_of(x):
+            if isinstance(x, KerasTensor):
+                return received.get(id(x), x.shape)
+            if isinstance(x, (list, tuple)):
+                return [shapes_of(item) for item in x]
+            if isinstance(x, dict):
+                return {k: shapes_of(v) for k, v in x.items()}
+            return x
+
+        complaints, asked = [], set()
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer) or id(node.layer) in asked or not any(
+                    id(t) in received for t in node.input_tensors):
+                continue
+            asked.add(id(node.layer))
+            first = node.call_args[0] if node.call_args else next(iter(node.call_kwargs.values()))
+            try:
+                node.layer._assert_input_compatibility(shapes_of(first))
+            except ValueError as error:
+                complaints.append(str(error))
+        return complaints
+
     def call(self, inputs, training=None):
-        values = self._flatten_inputs(inputs)
+        values = self._adjust_input_ranks(self._flatten_inputs(inputs))
         computed = {}
         for tensor, value in zip(self._input_tensors, values):
             computed[id(tensor)] = value
@@ -125,6 +168,20 @@ class Functional(Model):
             for tensor, value in zip(node.output_tensors, tree.flatten(outputs)[0]):
                 computed[id(tensor)] = value
         return tree.map_structure(lambda t: computed[id(t)], self._outputs_struct)
+
+    def _adjust_input_ranks(self, values):
+        """Each input with the rank of its ``keras.Input``: a last axis of size 1 squeezed
+        away, or added where the ``Input`` ends with one (the input spec allowed both)."""
+        adjusted = []
+        for tensor, value in zip(self._input_tensors, values):
+            if ops.is_tensor(value):
+                shape, expected = ops.shape(value), tensor.shape
+                if len(shape) == len(expected) + 1 and shape[-1] == 1:
+                    value = ops.squeeze(value, axis=-1)
+                elif len(shape) == len(expected) - 1 and expected[-1] == 1:
+                    value = ops.expand_dims(value, -1)
+            adjusted.append(value)
+        return adjusted
 
     def _flatten_inputs(self, inputs):
         """The call's inputs as a list in the order of ``self._input_tensors``."""
@@ -160,13 +217,12 @@ class Functional(Model):
                                   self._outputs_struct)
 
     def _symbolic_call(self, args, kwargs):
-        from kerasette.layers.input_spec import assert_input_compatibility
         from kerasette.layers.layer import _shapes_of
         from kerasette.layers.node import Node
         inputs = args[0] if args else kwargs.get("inputs")
         flat = self._flatten_inputs(inputs)
-        assert_input_compatibility(self, self.input_spec, [_shapes_of(x) for x in flat]
-                                   if len(flat) > 1 else _shapes_of(flat[0]))
+        self._assert_input_compatibility([_shapes_of(x) for x in flat]
+                                         if len(flat) > 1 else _shapes_of(flat[0]))
         outputs = self.compute_output_spec(inputs)
         Node(self, args, kwargs, outputs)
         return outputs
@@ -174,6 +230,21 @@ class Functional(Model):
     def get_config(self):
         from kerasette.models.serialization import functional_config
         return functional_config(self)
+
+
+def check_model_input_shapes(model, graph, shapes):
+    """Raises ValueError when inputs of ``shapes`` break ``model.input_spec``: the message
+    names the model and both shapes, then what the first layers of ``graph`` (the model's
+    Functional graph) say of those inputs, e.g. ``Sequential "clf" expected input shape
+    (None, 6), got (32, 5): Dense "hidden" expected last dimension 6, got 5 (input shape
+    (32, 5)).``"""
+    try:
+        assert_input_compatibility(model, model.input_spec, shapes)
+    except ValueError as error:
+        complaints = graph._first_layer_complaints(shapes)
+        if not complaints:
+            raise
+        raise ValueError(f"{str(error).rstrip('.')}: {' '.join(complaints)}") from None
 
 
 def _is_scalar_list(value):

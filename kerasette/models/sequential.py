@@ -3,7 +3,7 @@
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.layer import Layer
-from kerasette.models.functional import Functional
+from kerasette.models.functional import Functional, check_model_input_shapes
 from kerasette.models.model import Model
 
 
@@ -101,6 +101,12 @@ class Sequential(Model):
         self._functional = Functional(inputs, x, name=f"{self.name}_functional")
         self.input_spec = self._functional.input_spec
         self.built = True
+
+    def _assert_input_compatibility(self, shapes):
+        if self._functional is None:
+            super()._assert_input_compatibility(shapes)
+        else:
+            check_model_input_shapes(self, self._functional, shapes)
 
     def call(self, inputs, training=None):
         if self._functional is not None:

@@ -154,3 +154,74 @@ def test_layer_normalization_rms_scaling_is_deprecated_and_has_no_beta(backend):
     out = ops.convert_to_numpy(layer(x))
     assert [v.path.split("/")[-1] for v in layer.weights] == ["gamma"]
     np.testing.assert_allclose(out, x / np.sqrt(x.var(-1, keepdims=True) + 1e-3), rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------- renormalization
+RENORM_CLIPPINGS = [None, {"rmin": 0.5, "rmax": 1.5, "dmax": 0.3}]
+
+
+def _renorm(K, clipping):
+    return K.layers.BatchNormalization(renorm=True, renorm_clipping=clipping, momentum=0.8,
+                                       renorm_momentum=0.7)
+
+
+def _renorm_weights(seed=3):
+    """gamma, beta, then the five statistics (positive where they are standard deviations)."""
+    rng = np.random.default_rng(seed)
+    gamma, beta, mean = rng.normal(size=(3, 3)).astype("float32")
+    variance, stddev, renorm_stddev = (rng.uniform(0.5, 2.0, size=(3, 3))).astype("float32")
+    renorm_mean = rng.normal(size=3).astype("float32")
+    return [gamma, beta, mean, variance, stddev, renorm_mean, renorm_stddev]
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("clipping", RENORM_CLIPPINGS, ids=["unclipped", "clipped"])
+def test_renorm_matches_keras_step_by_step(backend, keras, clipping):
+    """Training-mode outputs and all seven weights after each of four steps, from identical
+    weights, on batches whose statistics drift (so r and d move, and clip when bounded)."""
+    reference, layer = _renorm(keras, clipping), _renorm(kerasette, clipping)
+    reference.build((None, 3))
+    layer.build((None, 3))
+    names = [v.path.split("/")[-1] for v in layer.weights]
+    assert names == [v.path.split("/")[-1] for v in reference.weights] == [
+        "gamma", "beta", "moving_mean", "moving_variance", "moving_stddev", "renorm_mean",
+        "renorm_stddev"]
+    reference.set_weights(_renorm_weights())
+    layer.set_weights(_renorm_weights())
+    for step in range(4):
+        x = _features(seed=step, n=16) * (1.0 + step) + step
+        np.testing.assert_allclose(ops.convert_to_numpy(layer(x, training=True)),
+                                   np.asarray(reference(x, training=True)), rtol=1e-5, atol=1e-5)
+        for name, ours, theirs in zip(names, layer.get_weights(), reference.get_weights()):
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6, err_msg=name)
+    # inference uses moving_mean and moving_variance (derived from moving_stddev)
+    x = _features(seed=9, n=8)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), np.asarray(reference(x)),
+                               rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("clipping", RENORM_CLIPPINGS, ids=["unclipped", "clipped"])
+def test_renorm_fit_matches_keras(backend, keras, clipping):
+    """Twelve SGD steps through Dense -> BatchNormalization(renorm) -> Dense from Keras's
+    initial weights: the same losses and the same weights, statistics included. (Keras 3's
+    renorm leaves r and d unclipped by default, so its training loss may rise for a step or
+    two; kerasette's does exactly the same.)"""
+    rng = np.random.default_rng(5)
+    x = (rng.normal(size=(48, 6)) * 3 + 2).astype("float32")
+    y = (x @ rng.normal(size=(6, 1)) + 1).astype("float32")
+
+    def model(K):
+        return K.Sequential([K.Input((6,)), K.layers.Dense(8),
+                             K.layers.BatchNormalization(renorm=True, renorm_clipping=clipping,
+                                                         momentum=0.9, renorm_momentum=0.9),
+                             K.layers.Dense(1)])
+    reference, ours = model(keras), model(kerasette)
+    ours.set_weights([np.asarray(w) for w in reference.get_weights()])
+    reference.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    ours.compile(optimizer=kerasette.optimizers.SGD(0.01), loss="mse")
+    expected = reference.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0)
+    history = ours.fit(x, y, batch_size=16, epochs=4, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-4)
+    for ours_w, theirs in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(ours_w, np.asarray(theirs), rtol=1e-4, atol=1e-5)

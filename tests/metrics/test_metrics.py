@@ -256,7 +256,7 @@ def test_state_is_non_trainable_variables(backend):
     assert [v.name for v in m.variables] == ["true_positives", "false_positives",
                                              "true_negatives", "false_negatives"]
     assert all(isinstance(v, kerasette.Variable) and not v.trainable for v in m.variables)
-    assert all(v.backend == backend and v.shape == (200,) for v in m.variables)
+    assert all(v.backend == backend.name and v.shape == (200,) for v in m.variables)
     assert m.variables[0].path == "auc_test/true_positives"
     assert metrics.Precision().variables[0].dtype == "float32"
 
