@@ -212,6 +212,14 @@ def probe_temporaries(folder, layer, rng, outcome):
             os.unlink(probe)
 
 
+def covered(outcome, kills):
+    """Whether the kills landed everywhere: mostly during a save, and both before and after
+    each target's rename."""
+    return outcome["killed during a save"] > outcome["kills"] // 2 and all(
+        outcome[f"{target} held the last finished save"] > 0
+        and outcome[f"{target} held a save under way"] > 0 for target in TARGETS)
+
+
 def run_kills(folder, layer_name, kills, seed=0):
     """Runs ``kills`` kill cycles; returns the outcome counts."""
     rng = random.Random(seed)
@@ -225,10 +233,14 @@ def run_kills(folder, layer_name, kills, seed=0):
         ready, save_seconds = worker.stdout.readline().split()
         assert ready == "ready"
         offset, log_text = 0, ""
-        for cycle in range(kills):
+        cycle = 0
+        # at least ``kills`` kills, more (up to five times as many) until the kills have landed
+        # everywhere: on a loaded machine the random delays can miss some moments of a save
+        while cycle < kills or (not covered(outcome, kills) and cycle < 5 * kills):
+            cycle += 1
             # From before the first save to about the fourth: every moment of a save is hit.
             delay = rng.uniform(0.0, 4 * float(save_seconds))
-            worker.stdin.write(f"{(cycle + 1) * 1000} {delay}\n")
+            worker.stdin.write(f"{cycle * 1000} {delay}\n")
             worker.stdin.flush()
             answer = worker.stdout.readline().strip()
             assert answer == "killed", f"the saving child ended by itself: {answer!r}"
@@ -267,13 +279,10 @@ def test_sigkill_during_saves_never_leaves_a_torn_file(tmp_path, layer_name):
     outcome = run_kills(str(folder), layer_name, kills)
     seconds = time.perf_counter() - start
     print(f"\n{layer_name}: {kills} kills in {seconds:.1f} s: {dict(outcome)}")
-    assert outcome["kills"] == kills
+    assert outcome["kills"] >= kills
     # The kills must land everywhere: mostly during a save (the child saves without pause),
     # and both before and after a save's rename.
-    assert outcome["killed during a save"] > kills // 2
-    for target in TARGETS:
-        assert outcome[f"{target} held the last finished save"] > 0
-        assert outcome[f"{target} held a save under way"] > 0
+    assert covered(outcome, kills), dict(outcome)
 
 
 def test_stale_temporaries_are_ignored_by_load_and_save(tmp_path):
