@@ -90,17 +90,24 @@ class AutodiffBackend(Backend):
 
     def _fast_path(self, op, general):
         """``general`` preceded by a shortcut for the common case: no tape recording, inputs
-        that are this engine's tensors (or Python numbers next to one). It skips the
-        conversions and bookkeeping of :meth:`_apply`; anything else takes ``general``."""
+        that are this engine's tensors or Variables (or Python numbers next to one). It skips
+        the conversions and bookkeeping of :meth:`_apply`; anything else takes ``general``."""
         Tensor, ndarray, tapes = self.Tensor, self._ndarray, self._tapes
         forward, xp, asarray = op.forward, self.xp, self.xp.asarray
         numbers = (int, float)
 
+        engine = self
+
         if op.n_inputs == 1:
             def unary(*args, **kwargs):
-                if tapes or not args or type(args[0]) is not Tensor:
+                if tapes or not args:
                     return general(*args, **kwargs)
-                result = forward(xp, args[0].data, *args[1:], **kwargs)
+                x = args[0]
+                if type(x) is Variable and x._backend is engine:
+                    x = x.value  # no tape records, so no read to report
+                if type(x) is not Tensor:
+                    return general(*args, **kwargs)
+                result = forward(xp, x.data, *args[1:], **kwargs)
                 return Tensor(result if type(result) is ndarray else asarray(result))
             return unary
 
@@ -108,6 +115,11 @@ class AutodiffBackend(Backend):
             if tapes or len(args) < 2:
                 return general(*args, **kwargs)
             a, b = args[0], args[1]
+            # Variables (optimizer slots, metric state) read outside a tape: their values
+            if type(a) is Variable and a._backend is engine:
+                a = a.value
+            if type(b) is Variable and b._backend is engine:
+                b = b.value
             if type(a) is Tensor:
                 if type(b) is Tensor:
                     b = b.data
@@ -224,11 +236,12 @@ class AutodiffBackend(Backend):
 
     # ------------------------------------------------------------------ arrays and dtypes
     def convert_to_tensor(self, x, dtype=None):
+        # a tensor already of the asked dtype is returned as it is: no cast node on a tape
         if type(x) is self.Tensor:
-            return x if dtype is None else self.cast(x, dtype)
+            return x if dtype is None or x.data.dtype == dtype else self.cast(x, dtype)
         if isinstance(x, Variable):
             value = self._read_variable(x)
-            return value if dtype is None else self.cast(value, dtype)
+            return value if dtype is None or value.data.dtype == dtype else self.cast(value, dtype)
         if isinstance(x, _TensorBase):
             self._input(x)  # raises the mixing error
         return self.Tensor(self._to_array(x, dtype))
@@ -251,8 +264,8 @@ class AutodiffBackend(Backend):
         if isinstance(x, Variable):
             x = x.value
         if isinstance(x, _TensorBase):
-            return x.data.dtype.name
-        return self._to_array(x).dtype.name
+            return _dtype_name(x.data.dtype)
+        return _dtype_name(self._to_array(x).dtype)
 
     def shape(self, x):
         if isinstance(x, (_TensorBase, Variable)):
@@ -360,6 +373,18 @@ class AutodiffBackend(Backend):
 
     def jit(self, fn, static_argnums=None):
         return fn
+
+
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(dtype):
+    """``dtype.name``, remembered: numpy computes the name in Python on every access, and
+    the optimizers and losses ask for it several times per variable and step."""
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = dtype.name
+    return name
 
 
 def _shape(shape):

@@ -210,10 +210,12 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     loss = ops.sum(values)
     if reduction in ("sum_over_batch_size", "mean", "mean_with_sample_weight"):
         if reduction == "mean_with_sample_weight" and sample_weight is not None:
-            divisor = ops.cast(ops.sum(sample_weight), ops.dtype(loss))
-        else:
-            divisor = ops.cast(_num_elements(shape), ops.dtype(loss))
-        loss = divide_no_nan(loss, divisor)
+            return divide_no_nan(loss, ops.cast(ops.sum(sample_weight), ops.dtype(loss)))
+        # the number of values is known from the shape: no need to guard a zero at run time
+        count = _num_elements(shape)
+        if count == 0:
+            return ops.zeros_like(loss)
+        loss = ops.divide(loss, ops.cast(count, ops.dtype(loss)))
     return loss
 
 

@@ -30,6 +30,7 @@ class Adam(Optimizer):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.amsgrad = amsgrad
+        self._step_sizes = None  # {dtype: step size} while one step updates its variables
 
     def build(self, variables):
         if self.built:
@@ -40,18 +41,37 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(variables, "velocity_hat")
 
-    def update_step(self, gradient, variable, learning_rate):
-        dtype = variable.dtype
-        learning_rate = ops.cast(learning_rate, dtype)
-        gradient = ops.cast(gradient, dtype)
+    def _update_variables(self, grads, trainable_variables, learning_rate):
+        # the bias-corrected step size is one scalar per dtype, shared by every variable:
+        # computed once per step rather than once per variable (a dozen scalar ops each)
+        self._step_sizes = {}
+        try:
+            super()._update_variables(grads, trainable_variables, learning_rate)
+        finally:
+            self._step_sizes = None
+
+    def _step_size(self, learning_rate, dtype):
+        """``learning_rate * sqrt(1 - beta_2**t) / (1 - beta_1**t)`` at step ``t``, in ``dtype``."""
+        shared = self._step_sizes
+        if shared is not None and dtype in shared:
+            return shared[dtype]
         step = ops.cast(ops.add(self.iterations, 1), dtype)
         beta_1_power = ops.power(ops.cast(self.beta_1, dtype), step)
         beta_2_power = ops.power(ops.cast(self.beta_2, dtype), step)
+        alpha = ops.divide(
+            ops.multiply(ops.cast(learning_rate, dtype), ops.sqrt(ops.subtract(1, beta_2_power))),
+            ops.subtract(1, beta_1_power))
+        if shared is not None:
+            shared[dtype] = alpha
+        return alpha
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        alpha = self._step_size(learning_rate, dtype)
+        gradient = ops.cast(gradient, dtype)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
 
-        alpha = ops.divide(ops.multiply(learning_rate, ops.sqrt(ops.subtract(1, beta_2_power))),
-                           ops.subtract(1, beta_1_power))
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))
         if self.amsgrad:
