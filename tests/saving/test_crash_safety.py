@@ -239,8 +239,12 @@ def run_kills(folder, layer_name, kills, seed=0):
         while cycle < kills or (not covered(outcome, kills) and cycle < 5 * kills):
             cycle += 1
             # From before the first save to about the fourth: every moment of a save is hit.
-            delay = rng.uniform(0.0, 4 * float(save_seconds))
-            worker.stdin.write(f"{cycle * 1000} {delay}\n")
+            # (on a loaded machine a child may not even finish its first save before the kill:
+            # the window widens while the kills have not landed everywhere yet, and the child
+            # starts with either target in turn)
+            stretch = 2 ** ((cycle - 1) // kills)
+            delay = rng.uniform(0.0, 4 * float(save_seconds) * stretch)
+            worker.stdin.write(f"{cycle * 1000 + cycle % 2} {delay}\n")
             worker.stdin.flush()
             answer = worker.stdout.readline().strip()
             assert answer == "killed", f"the saving child ended by itself: {answer!r}"

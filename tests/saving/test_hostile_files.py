@@ -25,6 +25,7 @@ import json
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import threading
 import tracemalloc
@@ -224,7 +225,13 @@ def config_deeply_nested_objects(env):
     head = '{"class_name": "Sequential", "config": {"layers": [' * 320
     body = head + '{"class_name": "Dense", "config": {"units": 2}}' + "]}}" * 320
     path = env.keras_with(replace={"config.json": body.encode()})
-    in_fresh_thread(lambda: kerasette.models.load_model(path))
+    # Python's default limit: other tests' libraries may have raised it in this process
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        in_fresh_thread(lambda: kerasette.models.load_model(path))
+    finally:
+        sys.setrecursionlimit(limit)
 
 
 def in_fresh_thread(function):
