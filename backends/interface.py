@@ -610,8 +610,12 @@ class Backend:
         """A :class:`~kerasette.backends.variable.Variable` owned by this backend."""
         raise NotImplementedError
 
-    def jit(self, fn, static_argnums=None):
-        """``fn`` compiled when the backend can (``jax.jit``); ``fn`` itself elsewhere."""
+    def jit(self, fn, static_argnums=None, donate_argnums=None):
+        """``fn`` compiled when the backend can (``jax.jit``); ``fn`` itself elsewhere.
+
+        ``donate_argnums``: positional arguments whose buffers the compiled function may
+        reuse for its outputs (their arrays must not be read after the call); ignored by
+        backends that do not compile."""
         raise NotImplementedError
 
 

@@ -371,7 +371,7 @@ class AutodiffBackend(Backend):
             x = self.convert_to_tensor(x)
         return self._apply(self._ops["identity"], (x,), (), {})
 
-    def jit(self, fn, static_argnums=None):
+    def jit(self, fn, static_argnums=None, donate_argnums=None):
         return fn
 
 

@@ -98,8 +98,8 @@ class JaxBackend(Backend):
         return Variable(initializer, shape=shape, dtype=dtype, trainable=trainable,
                         autocast=autocast, aggregation=aggregation, name=name, backend=self)
 
-    def jit(self, fn, static_argnums=None):
-        return jax.jit(fn, static_argnums=static_argnums)
+    def jit(self, fn, static_argnums=None, donate_argnums=None):
+        return jax.jit(fn, static_argnums=static_argnums, donate_argnums=donate_argnums)
 
 
 def _convert_arguments(args, argnums):

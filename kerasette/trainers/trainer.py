@@ -239,7 +239,10 @@ class Trainer:
             variables = (trainable, non_trainable)
             function = self._make_predict_step(trainable, non_trainable)
         if self.jit_compile:
-            function = ops.jit(function)
+            # the training step's state goes in and comes out updated: letting XLA reuse the
+            # old buffers for the new values saves a copy of every weight and slot per step
+            # (the old values are replaced by _set_state right after the call)
+            function = ops.jit(function, donate_argnums=0 if kind == "train" else None)
         self._steps[kind] = {"function": function, "variables": variables,
                              "trainable_ids": [id(v) for v in trainable]}
         return function
