@@ -30,19 +30,11 @@ import itertools
 import math
 
 from ... import config
+from ...geometry import check_padding, spatial_tuple
 from ..registry import defcomposite, defop
 
 
 # ---------------------------------------------------------------------------- geometry
-def spatial_tuple(value, n, name, op):
-    """``value`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` positive ints."""
-    values = (value,) * n if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(values) != n or any(v < 1 for v in values):
-        raise ValueError(f"{op}: {name} must be a positive int or a tuple of {n} positive ints "
-                         f"(one per spatial dimension), got {value!r}.")
-    return values
-
-
 def same_padding(sizes, windows, strides):
     """TensorFlow's "same" padding: ``(low, high)`` per dimension, so that the output has
     ``ceil(size / stride)`` positions; an odd total puts the extra cell at the end."""
@@ -362,13 +354,6 @@ def _conv_arguments(F, op, inputs, kernel, strides, data_format, dilation_rate):
     return inputs, data_format, x_shape, k_shape, spatial, channels, strides, dilation_rate
 
 
-def _check_padding(op, padding):
-    padding = str(padding).lower()
-    if padding not in ("valid", "same"):
-        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
-    return padding
-
-
 @defcomposite("conv")
 def conv(F, inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """N-D convolution (N = 1, 2 or 3), cross-correlation as in Keras.
@@ -382,7 +367,7 @@ def conv(F, inputs, kernel, strides=1, padding="valid", data_format=None, dilati
         >>> ops.conv(x, k, padding="same").shape
         (1, 5, 5, 2)
     """
-    padding = _check_padding("conv", padding)
+    padding = check_padding("conv", padding)
     inputs, data_format, x_shape, k_shape, spatial, channels, strides, dilation_rate = \
         _conv_arguments(F, "conv", inputs, kernel, strides, data_format, dilation_rate)
     _check_channels("conv", channels, k_shape)
@@ -432,7 +417,7 @@ def conv_transpose(F, inputs, kernel, strides=1, padding="valid", output_padding
     ``(n - 1) * stride + k + output_padding`` ("valid") or
     ``(n - 1) * stride + k % 2 + output_padding`` ("same"), ``k`` the dilated kernel extent.
     """
-    padding = _check_padding("conv_transpose", padding)
+    padding = check_padding("conv_transpose", padding)
     inputs, data_format, x_shape, k_shape, spatial, channels, strides, dilation_rate = \
         _conv_arguments(F, "conv_transpose", inputs, kernel, strides, data_format, dilation_rate)
     if channels != k_shape[-1]:

@@ -20,30 +20,19 @@ import math
 
 from ... import config
 from ..registry import defcomposite, defop
+from ...geometry import pool_arguments, spatial_sizes
 from .convolution import (clipped_tap_keys, output_sizes, pad_spatial, same_padding,
-                          spatial_axes, spatial_tuple, tap_keys)
+                          spatial_axes, tap_keys)
 
 
 def _pool_geometry(op, shape, pool_size, strides, padding, data_format):
     """Canonical ``(window, strides, pads, data_format)`` of a pooling op, validated."""
-    data_format = config.standardize_data_format(data_format)
-    n_spatial = len(shape) - 2
-    if not 1 <= n_spatial <= 3:
-        raise ValueError(f"{op}: expected inputs of rank 3 to 5 (batch, spatial..., channels), "
-                         f"got shape {tuple(shape)}.")
-    window = spatial_tuple(pool_size, n_spatial, "pool_size", op)
-    strides = window if strides is None else spatial_tuple(strides, n_spatial, "strides", op)
-    padding = str(padding).lower()
-    if padding not in ("valid", "same"):
-        raise ValueError(f"{op}: padding must be 'valid' or 'same', got {padding!r}.")
-    sizes = [shape[a] for a in spatial_axes(len(shape), data_format)]
+    window, strides, padding, data_format = pool_arguments(op, shape, pool_size, strides,
+                                                           padding, data_format)
     if padding == "same":
-        pads = same_padding(sizes, window, strides)
+        pads = same_padding(spatial_sizes(shape, data_format), window, strides)
     else:
-        pads = ((0, 0),) * n_spatial
-    if min(output_sizes(sizes, window, strides, pads)) < 1:
-        raise ValueError(f"{op}: pool_size {window} is larger than the input's spatial shape "
-                         f"{tuple(sizes)} with padding 'valid': the output would be empty.")
+        pads = ((0, 0),) * len(window)
     return window, strides, pads, data_format
 
 
@@ -57,10 +46,6 @@ def _layout(ndim, window, strides, pads, data_format, sizes):
     return axes, out, used, keys
 
 
-def _spatial_sizes(shape, data_format):
-    return tuple(shape[a] for a in spatial_axes(len(shape), data_format))
-
-
 def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, contribution):
     """Adds ``contribution(t)`` (an output-shaped array) into the input cells tap ``t`` read;
     cells in the padding are dropped. Returns the input-shaped sum.
@@ -69,7 +54,7 @@ def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, co
     overlap and every cell is written at most once, straight into place.
     """
     axes = spatial_axes(len(input_shape), data_format)
-    sizes = _spatial_sizes(input_shape, data_format)
+    sizes = spatial_sizes(input_shape, data_format)
     out = output_sizes(sizes, window, strides, pads)
     disjoint = all(s >= k for s, k in zip(strides, window))
     # windows that tile the input exactly (pool 2, stride 2 on an even size) write every
@@ -96,7 +81,7 @@ def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, co
 def max_pool_general(xp, inputs, window, strides, pads, data_format):
     """Window maxima; saves the winning tap of each window (the first maximum)."""
     axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
-                                    _spatial_sizes(inputs.shape, data_format))
+                                    spatial_sizes(inputs.shape, data_format))
     if inputs.dtype.kind == "f":
         lowest = -float("inf")
     else:
@@ -153,7 +138,7 @@ def max_pool_scatter_vjp(F, h, dx, output_grad, winner, input_shape, window, str
 def max_pool_gather(xp, inputs, winner, window, strides, pads, data_format):
     """For each window, the value of ``inputs`` at the cell that won the max pooling."""
     axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
-                                    _spatial_sizes(inputs.shape, data_format))
+                                    spatial_sizes(inputs.shape, data_format))
     padded = pad_spatial(xp, inputs, axes, pads, used)
     finite = bool(xp.isfinite(inputs).all())
     y = xp.zeros(winner.shape, dtype=inputs.dtype)
@@ -186,7 +171,7 @@ def max_pool(F, inputs, pool_size, strides=None, padding="valid", data_format=No
 def window_sum(xp, inputs, window, strides, pads, data_format):
     """The sum of each window (padding counts as zeros)."""
     axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
-                                    _spatial_sizes(inputs.shape, data_format))
+                                    spatial_sizes(inputs.shape, data_format))
     padded = pad_spatial(xp, inputs, axes, pads, used)
     if len(keys) == 1:
         return padded[keys[0]].copy()
@@ -221,7 +206,7 @@ def window_sum_transpose_vjp(F, h, dx, output_grad, input_shape, window, strides
 
 def _reciprocal_counts(xp, shape, window, strides, pads, data_format, dtype):
     """``1 / (number of real cells in each window)``, shaped to broadcast against the output."""
-    sizes = _spatial_sizes(shape, data_format)
+    sizes = spatial_sizes(shape, data_format)
     if all(p == (0, 0) for p in pads):
         return xp.asarray(1.0 / math.prod(window), dtype=dtype)
     counts = xp.ones((), dtype=dtype)

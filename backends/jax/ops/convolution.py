@@ -11,6 +11,7 @@ padding cell at the end.
 from jax import lax
 
 from ... import config
+from ...geometry import check_padding, spatial_tuple
 from ..convert import tensor
 from ..dispatch import op
 
@@ -30,7 +31,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
             f"{per_group} per group; the channels must be a multiple of kernel.shape[-2] and "
             f"the filters ({filters}) a multiple of the number of groups.")
     result = lax.conv_general_dilated(
-        inputs, kernel, strides, _padding("conv", padding), rhs_dilation=dilation_rate,
+        inputs, kernel, strides, check_padding("conv", padding).upper(), rhs_dilation=dilation_rate,
         dimension_numbers=_dimension_numbers(n, data_format),
         feature_group_count=channels // per_group)
     if result.size == 0 and inputs.size != 0:
@@ -50,7 +51,7 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
     inputs, kernel, data_format, n = _operands("conv_transpose", inputs, kernel, data_format)
     strides = spatial_tuple(strides, n, "strides", "conv_transpose")
     dilation_rate = spatial_tuple(dilation_rate, n, "dilation_rate", "conv_transpose")
-    padding = _padding("conv_transpose", padding)
+    padding = check_padding("conv_transpose", padding).upper()
     channels = inputs.shape[-1] if data_format == "channels_last" else inputs.shape[1]
     if channels != kernel.shape[-1]:
         raise ValueError(
@@ -100,22 +101,6 @@ def _operands(name, inputs, kernel, data_format):
     if inputs.dtype != kernel.dtype:
         inputs = inputs.astype(kernel.dtype)
     return inputs, kernel, data_format, n
-
-
-def spatial_tuple(value, n, argument, name):
-    """``value`` (an int or ``n`` ints) as a tuple of ``n`` positive ints."""
-    values = (value,) * n if isinstance(value, int) else tuple(int(v) for v in value)
-    if len(values) != n or min(values) < 1:
-        raise ValueError(f"{name}: {argument} must be a positive int or a tuple of {n} positive "
-                         f"ints (one per spatial dimension), got {value!r}.")
-    return values
-
-
-def _padding(name, padding):
-    padding = str(padding).upper()
-    if padding not in ("VALID", "SAME"):
-        raise ValueError(f"{name}: padding must be 'valid' or 'same', got {padding.lower()!r}.")
-    return padding
 
 
 def _dimension_numbers(n, data_format):

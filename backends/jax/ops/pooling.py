@@ -12,10 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from ... import config
 from ..convert import floating, tensor
 from ..dispatch import op
-from .convolution import spatial_tuple
+from ...geometry import pool_arguments, spatial_sizes
 
 __all__ = ["max_pool", "average_pool"]
 
@@ -43,26 +42,10 @@ def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=N
 
 
 def _geometry(name, shape, pool_size, strides, padding, data_format):
-    """Validated ``(window, strides, padding, data_format)``, each per spatial dimension."""
-    data_format = config.standardize_data_format(data_format)
-    n = len(shape) - 2
-    if not 1 <= n <= 3:
-        raise ValueError(f"{name}: expected inputs of rank 3 to 5 (batch, spatial..., channels), "
-                         f"got shape {tuple(shape)}.")
-    window = spatial_tuple(pool_size, n, "pool_size", name)
-    strides = window if strides is None else spatial_tuple(strides, n, "strides", name)
-    padding = str(padding).upper()
-    if padding not in ("VALID", "SAME"):
-        raise ValueError(f"{name}: padding must be 'valid' or 'same', got {padding.lower()!r}.")
-    sizes = _spatial(shape, data_format)
-    if padding == "VALID" and any(k > size for k, size in zip(window, sizes)):
-        raise ValueError(f"{name}: pool_size {window} is larger than the input's spatial shape "
-                         f"{sizes} with padding 'valid': the output would be empty.")
-    return window, strides, padding, data_format
-
-
-def _spatial(values, data_format):
-    return tuple(values[1:-1]) if data_format == "channels_last" else tuple(values[2:])
+    """Validated ``(window, strides, padding, data_format)``; ``padding`` as ``lax`` spells it."""
+    window, strides, padding, data_format = pool_arguments(name, shape, pool_size, strides,
+                                                           padding, data_format)
+    return window, strides, padding.upper(), data_format
 
 
 def _full(per_spatial, data_format):
@@ -84,7 +67,7 @@ def _lowest(dtype):
 def _window_counts(shape, window, strides, data_format):
     """Number of real cells in each "same"-padded window, shaped to divide the output."""
     counts = np.ones((), dtype="float64")
-    for n, k, s in zip(_spatial(shape, data_format), window, strides):
+    for n, k, s in zip(spatial_sizes(shape, data_format), window, strides):
         out = -(-n // s)
         low = max((out - 1) * s + k - n, 0) // 2
         starts = np.arange(out) * s - low
