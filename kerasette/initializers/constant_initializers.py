@@ -82,7 +82,10 @@ class Identity(Initializer):
                 f"Identity initializer makes 2-D matrices only, got shape {shape} "
                 f"(rank {len(shape)})."
             )
-        return np.asarray(self.gain * np.eye(*shape), dtype=numpy_dtype(dtype))
+        dtype = numpy_dtype(dtype)
+        values = np.eye(*shape, dtype=dtype)
+        values *= np.asarray(self.gain, dtype=dtype)  # in place: no float64 matrix
+        return values
 
     def get_config(self):
         return {"gain": self.gain}

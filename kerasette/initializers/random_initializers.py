@@ -2,8 +2,10 @@
 
 Every draw is made on the host from a numpy ``Generator`` and returned as a
 numpy array of the requested dtype, so the same seed gives bit-identical
-initial weights on every backend. Values are drawn in float64 and then cast,
-so the numbers do not depend on the dtype either. Which generator:
+initial weights on every backend. Values are drawn and scaled in the requested
+dtype (float32 for float16 and bfloat16, which the generator cannot draw), in
+place: making a kernel takes about the kernel's own memory, never a float64
+copy twice its size. Which generator:
 
 - ``seed=None``: kerasette's global numpy generator, reset by
   :func:`kerasette.utils.set_random_seed`; each call draws new values.
@@ -67,23 +69,53 @@ class RandomInitializer(Initializer):
         return {"seed": seed}
 
 
+# the truncated normal looks for values to redraw this many at a time, so that its
+# temporaries stay small beside the kernel
+_TRUNCATION_CHUNK = 1 << 16
+
+
 def _shape(shape):
     return tuple(int(n) for n in shape)
 
 
-def _standard_normal(generator, shape):
-    return generator.standard_normal(size=_shape(shape))
+def _draw_dtype(dtype):
+    """The dtype numpy's generator draws in for a result of ``dtype``: float64 or float32."""
+    return np.dtype("float64") if dtype == np.float64 else np.dtype("float32")
 
 
-def _truncated_standard_normal(generator, shape):
+def _standard_normal(generator, shape, dtype):
+    return generator.standard_normal(size=_shape(shape), dtype=_draw_dtype(dtype))
+
+
+def _uniform(generator, shape, dtype, low, high):
+    """Samples uniform on ``[low, high)``, made in place (``Generator.uniform`` draws only
+    float64)."""
+    values = generator.random(size=_shape(shape), dtype=_draw_dtype(dtype))
+    values *= high - low
+    values += low
+    return values
+
+
+def _truncated_standard_normal(generator, shape, dtype):
     """Unit normal samples, each one outside [-2, 2] redrawn until it falls inside."""
-    shape = _shape(shape)
-    values = generator.standard_normal(size=math.prod(shape))
-    outside = np.abs(values) > 2.0
-    while outside.any():
-        values[outside] = generator.standard_normal(size=int(outside.sum()))
-        outside = np.abs(values) > 2.0
-    return values.reshape(shape)
+    values = _standard_normal(generator, shape, dtype)
+    flat = values.reshape(-1)  # a view: redraws land in ``values``
+    for start in range(0, flat.size, _TRUNCATION_CHUNK):
+        chunk = flat[start:start + _TRUNCATION_CHUNK]
+        outside = np.flatnonzero(np.abs(chunk) > 2.0)
+        while outside.size:
+            redrawn = generator.standard_normal(size=outside.size, dtype=values.dtype)
+            chunk[outside] = redrawn
+            outside = outside[np.abs(redrawn) > 2.0]
+    return values
+
+
+def _scaled(values, scale, shift, dtype):
+    """``shift + scale * values`` in place, as ``dtype``."""
+    values *= scale
+    if shift:
+        values += shift
+    return values.astype(dtype, copy=False)
 
 
 class RandomNormal(RandomInitializer):
@@ -105,8 +137,8 @@ class RandomNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = numpy_dtype(dtype, type(self).__name__, kinds="f")
-        values = self.mean + self.stddev * _standard_normal(self._generator(), shape)
-        return np.asarray(values, dtype=dtype)
+        values = _standard_normal(self._generator(), shape, dtype)
+        return _scaled(values, self.stddev, self.mean, dtype)
 
     def get_config(self):
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
@@ -130,8 +162,8 @@ class TruncatedNormal(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = numpy_dtype(dtype, type(self).__name__, kinds="f")
-        values = self.mean + self.stddev * _truncated_standard_normal(self._generator(), shape)
-        return np.asarray(values, dtype=dtype)
+        values = _truncated_standard_normal(self._generator(), shape, dtype)
+        return _scaled(values, self.stddev, self.mean, dtype)
 
     def get_config(self):
         return {**super().get_config(), "mean": self.mean, "stddev": self.stddev}
@@ -154,8 +186,8 @@ class RandomUniform(RandomInitializer):
 
     def __call__(self, shape, dtype=None):
         dtype = numpy_dtype(dtype, type(self).__name__, kinds="f")
-        values = self._generator().uniform(self.minval, self.maxval, size=_shape(shape))
-        return np.asarray(values, dtype=dtype)
+        values = _uniform(self._generator(), shape, dtype, self.minval, self.maxval)
+        return values.astype(dtype, copy=False)
 
     def get_config(self):
         return {**super().get_config(), "minval": self.minval, "maxval": self.maxval}
@@ -246,14 +278,15 @@ class VarianceScaling(RandomInitializer):
         variance = self.scaled_variance(shape)
         generator = self._generator()
         if self.distribution == "truncated_normal":
-            stddev = math.sqrt(variance) / TRUNCATED_STDDEV_CORRECTION
-            values = stddev * _truncated_standard_normal(generator, shape)
+            values = _truncated_standard_normal(generator, shape, dtype)
+            values *= math.sqrt(variance) / TRUNCATED_STDDEV_CORRECTION
         elif self.distribution == "untruncated_normal":
-            values = math.sqrt(variance) * _standard_normal(generator, shape)
+            values = _standard_normal(generator, shape, dtype)
+            values *= math.sqrt(variance)
         else:
             limit = math.sqrt(3.0 * variance)
-            values = generator.uniform(-limit, limit, size=_shape(shape))
-        return np.asarray(values, dtype=dtype)
+            values = _uniform(generator, shape, dtype, -limit, limit)
+        return values.astype(dtype, copy=False)
 
     def get_config(self):
         return {**super().get_config(), "scale": self.scale, "mode": self.mode,
@@ -368,12 +401,16 @@ class Orthogonal(RandomInitializer):
                 f"(rank {len(shape)})."
             )
         rows, cols = math.prod(shape[:-1]), shape[-1]
-        flat = _standard_normal(self._generator(), (max(rows, cols), min(rows, cols)))
-        q, r = np.linalg.qr(flat)
-        q = q * np.sign(np.diag(r))
+        # drawn in the kernel's dtype like every other draw; numpy's QR itself works on
+        # float64 copies whatever it is given, so it needs several times the kernel's size
+        q, r = np.linalg.qr(_standard_normal(self._generator(),
+                                             (max(rows, cols), min(rows, cols)), dtype))
+        q *= np.sign(np.diag(r))
+        del r
+        q *= self.gain
         if rows < cols:
-            q = q.T
-        return np.asarray(self.gain * q.reshape(shape), dtype=dtype)
+            q = np.ascontiguousarray(q.T)
+        return q.astype(dtype, copy=False).reshape(shape)
 
     def get_config(self):
         return {**super().get_config(), "gain": self.gain}

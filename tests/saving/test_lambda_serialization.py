@@ -7,8 +7,10 @@ anything is unmarshalled. Files move between kerasette and Keras 3 (on JAX) both
 Tests that build models run on every available backend through the ``backend`` fixture.
 """
 
+import inspect
 import json
 import marshal
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -16,8 +18,11 @@ import pytest
 
 import kerasette
 from kerasette import layers, ops
+from kerasette.layers.core import lambda_layer
+from kerasette.layers.layer import Layer
 from kerasette.saving import serialization_lib
 from kerasette.utils import python_utils
+from zip_crafting import rezip
 
 REFUSAL = r"Lambda.*Python code.*safe_mode=False.*trusted source"
 
@@ -320,6 +325,135 @@ def test_enable_unsafe_deserialization_lets_safe_mode_loads_rebuild_code(backend
     # as in Keras 3, the switch wins over safe_mode=True
     restored = kerasette.models.load_model(path, safe_mode=True)
     np.testing.assert_array_equal(restored.predict(x, verbose=0), -x)
+
+
+# ---------------------------------------------------------------------- safe mode: bounded work
+# A file may name any of kerasette's public functions. ops.repeat with repeats=2**40 on a
+# (batch, 4) input would need petabytes: a regression fails at once (MemoryError, not the
+# ValueError asked for) instead of eating the machine's memory.
+HUGE_REPEATS = 2 ** 40
+UNBOUNDED = r"Lambda layer \"grow\".*'repeat'.*safe_mode=False.*trusted source"
+
+
+def lambda_file(tmp_path, function, arguments, edit, name="grow"):
+    """A ``.keras`` file of ``Input((4,)) -> Lambda(function, arguments)`` whose Lambda
+    config was then changed by ``edit(config)``, as a hostile file would be written."""
+    model = kerasette.Sequential([kerasette.Input((4,)),
+                                  layers.Lambda(function, arguments=arguments, name=name)])
+    model.save(tmp_path / "honest.keras")
+    with zipfile.ZipFile(tmp_path / "honest.keras") as archive:
+        config = json.loads(archive.read("config.json"))
+    [layer] = [layer for layer in config["config"]["layers"] if layer["class_name"] == "Lambda"]
+    edit(layer["config"])
+    rezip(tmp_path / "honest.keras", tmp_path / "edited.keras",
+          replace={"config.json": json.dumps(config).encode()})
+    return tmp_path / "edited.keras"
+
+
+def set_repeats(repeats):
+    def edit(config):
+        config["arguments"]["repeats"] = repeats
+    return edit
+
+
+def test_safe_mode_refuses_a_builtin_function_that_can_grow_memory(backend, tmp_path):
+    path = lambda_file(tmp_path, ops.repeat, {"repeats": 2, "axis": 1}, set_repeats(HUGE_REPEATS))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=UNBOUNDED) as raised:
+            kerasette.models.load_model(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "repeats" in str(raised.value)
+    assert peak < 20 * 2 ** 20  # refused from the config: nothing near the input's size
+    with pytest.raises(ValueError, match=UNBOUNDED):
+        layers.Lambda.from_config({"name": "grow", "function": "repeat",
+                                   "arguments": {"repeats": HUGE_REPEATS, "axis": 1}})
+
+
+def test_the_same_file_loads_with_safe_mode_false(backend, tmp_path):
+    path = lambda_file(tmp_path, ops.repeat, {"repeats": 2, "axis": 1}, set_repeats(3))
+    with pytest.raises(ValueError, match=UNBOUNDED):
+        kerasette.models.load_model(path)
+    restored = kerasette.models.load_model(path, safe_mode=False)
+    x = inputs()
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), np.repeat(x, 3, axis=1))
+    assert tuple(restored.layers[-1].output.shape) == (None, 12)
+
+
+@pytest.mark.parametrize("function, arguments, edit, why", [
+    # an elementwise op, but its argument is an array from the file: it broadcasts
+    (ops.add, {"x2": np.ones((1, 4), "float32")}, lambda config: None, "'add'.*x2"),
+    (ops.multiply, {"x2": 2.0},
+     lambda config: config["arguments"].update(x2=list(range(1000))), "'multiply'.*x2"),
+    # not elementwise: the output's shape is not the input's
+    (ops.sum, {"axis": -1}, lambda config: None, "'sum'"),
+    (ops.abs, {}, lambda config: config["function"].update(config="tile"), "'tile'"),
+    # a built-in function as the output shape or mask function
+    (ops.abs, {}, lambda config: config.update(output_shape={
+        "module": "keras.ops", "class_name": "function", "config": "ones",
+        "registered_name": "function"}), "output_shape.*'ones'"),
+])
+def test_safe_mode_allows_only_elementwise_builtins_with_plain_arguments(
+        tmp_path, function, arguments, edit, why):
+    path = lambda_file(tmp_path, function, arguments, edit)
+    with pytest.raises(ValueError, match=rf"Lambda layer \"grow\".*{why}.*safe_mode=False"):
+        kerasette.models.load_model(path)
+
+
+def test_elementwise_builtins_load_in_safe_mode_without_running(backend, tmp_path, monkeypatch):
+    model = kerasette.Sequential([
+        kerasette.Input((4,)),
+        layers.Lambda(ops.add, arguments={"x2": 1.5}, name="shift"),
+        layers.Lambda(kerasette.activations.relu, arguments={"max_value": 2.0}, name="cap"),
+        layers.Lambda(ops.clip, arguments={"x_min": 0.5, "x_max": 1.75}, name="clip"),
+        layers.Lambda(kerasette.activations.softmax, arguments={"axis": -1}, name="soft"),
+        layers.Lambda(ops.greater, arguments={"x2": 0.25}, name="positive"),
+    ])
+    path = tmp_path / "model.keras"
+    model.save(path)
+
+    def never(*args, **kwargs):
+        pytest.fail("a Lambda ran its function on zeros to learn its output shape")
+    monkeypatch.setattr(Layer, "_output_spec_by_running", never)
+    restored = kerasette.models.load_model(path)  # safe mode
+    assert [tuple(layer.output.shape) for layer in restored.layers] == [(None, 4)] * 5
+    assert restored.layers[-1].output.dtype == "bool"
+    x = inputs()
+    capped = np.clip(np.minimum(np.maximum(x + 1.5, 0.0), 2.0), 0.5, 1.75)
+    soft = np.exp(capped) / np.exp(capped).sum(axis=-1, keepdims=True)
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), soft > 0.25)
+    monkeypatch.undo()
+    np.testing.assert_array_equal(restored.predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+# a plain value for each argument an elementwise function requires besides its tensor
+SAMPLE_ARGUMENTS = {"x2": 0.5, "x_min": -0.5, "x_max": 0.5, "dtype": "float16",
+                    "fill_value": 2.0, "threshold": 0.1, "default_value": -1.0}
+
+
+def test_every_elementwise_builtin_keeps_its_inputs_shape(backend):
+    # the table says which functions a Lambda never runs to learn its shape
+    x = ops.convert_to_tensor(np.abs(inputs(n=2, features=3)) + 0.25)  # in every domain
+    for function in lambda_layer._elementwise_functions():
+        parameters = list(inspect.signature(function).parameters.values())[1:]
+        arguments = {p.name: SAMPLE_ARGUMENTS[p.name] for p in parameters
+                     if p.default is inspect.Parameter.empty and p.kind is not p.VAR_KEYWORD}
+        assert tuple(ops.shape(function(x, **arguments))) == (2, 3), function.__name__
+        layer = layers.Lambda(function, arguments=arguments)
+        assert layer.compute_output_shape((None, 7, 3)) == (None, 7, 3), function.__name__
+
+
+def test_registered_and_custom_functions_are_the_users_to_vouch_for(backend, tmp_path):
+    # custom_objects names a function: the user vouches for it, whatever it is
+    path = lambda_file(tmp_path, ops.repeat, {"repeats": 2, "axis": 1}, set_repeats(2))
+    with pytest.raises(ValueError, match=UNBOUNDED):
+        kerasette.models.load_model(path)
+    restored = kerasette.models.load_model(path, custom_objects={"repeat": ops.repeat})
+    x = inputs()
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), np.repeat(x, 2, axis=1))
 
 
 # ---------------------------------------------------------------------- saving errors

@@ -1,5 +1,6 @@
 """Lambda: wraps a Python function as a layer, saved as Keras 3 saves it."""
 
+import functools
 import importlib
 import inspect
 import types
@@ -22,6 +23,30 @@ _NOT_LAYER_FUNCTIONS = frozenset({
     "value_and_grad", "convert_to_numpy"})
 # the parts of a Lambda's config that may hold a saved function
 _FUNCTION_KEYS = ("function", "output_shape", "mask")
+# kerasette's functions that work elementwise: given plain arguments (numbers, strings, None),
+# their output has their input's shape, so a Lambda knows its output shape without running
+# them and no argument can make them allocate more than their input's size. In safe mode
+# these are the only kerasette functions a file may name (ops.repeat, ops.tile, ops.full, ...
+# allocate what an argument from the file asks for).
+_ELEMENTWISE_FUNCTIONS = {
+    "activations": (
+        "celu", "elu", "exponential", "gelu", "hard_shrink", "hard_sigmoid", "hard_silu",
+        "hard_swish", "hard_tanh", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish",
+        "relu", "relu6", "selu", "sigmoid", "silu", "soft_shrink", "softmax", "softplus",
+        "softsign", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "swish", "tanh",
+        "tanh_shrink", "threshold"),
+    "ops": (
+        # one tensor
+        "negative", "square", "sqrt", "exp", "log", "log1p", "expm1", "abs", "sign", "sin",
+        "cos", "tanh", "erf", "floor", "ceil", "round", "isnan", "isinf", "isfinite",
+        "logical_not", "stop_gradient", "cast", "zeros_like", "ones_like", "full_like", "clip",
+        "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "hard_sigmoid",
+        "softplus", "softsign", "silu", "softmax", "log_softmax",
+        # the tensor and a number (x2)
+        "add", "subtract", "multiply", "divide", "floor_divide", "mod", "power", "maximum",
+        "minimum", "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
+        "logical_and", "logical_or", "logical_xor"),
+}
 
 
 class Lambda(Layer):
@@ -32,8 +57,11 @@ class Lambda(Layer):
     or module-level function by name. Loading bytecode runs code from the file, so a
     model whose Lambda holds bytecode loads only with ``safe_mode=False`` (or after
     ``kerasette.config.enable_unsafe_deserialization()``), and only in the Python version
-    that saved it; a function saved by name loads in safe mode when it is built in,
-    registered with ``register_keras_serializable`` or passed in ``custom_objects``.
+    that saved it; a function saved by name loads in safe mode when it is registered with
+    ``register_keras_serializable``, passed in ``custom_objects``, or one of kerasette's
+    elementwise functions (an activation, ``ops.abs``, ``ops.add``, ...) given only plain
+    numbers or strings in ``arguments`` (others, such as ``ops.repeat``, allocate what an
+    argument in the file asks for).
     A loaded function sees as globals only Python's builtins, ``kerasette`` (also as
     ``keras``), ``ops``, ``layers``, ``activations`` and ``np``. Prefer a small Layer
     subclass for anything you will share.
@@ -42,7 +70,8 @@ class Lambda(Layer):
         function: the function, written with ``kerasette.ops``. It may take ``training``
             and ``mask`` keyword arguments.
         output_shape: the output shape (without batch) or a function of the input shape
-            giving the whole output shape; inferred by running the function when omitted.
+            giving the whole output shape. When omitted: the input's shape for kerasette's
+            elementwise functions, else inferred by running the function on zeros.
         mask: None, a function ``mask(inputs, mask)`` giving the output mask, or a tensor
             returned as the output mask whatever the inputs.
         arguments: extra keyword arguments passed to ``function``.
@@ -82,25 +111,47 @@ class Lambda(Layer):
         return self.mask
 
     def compute_output_spec(self, *args, **kwargs):
+        from kerasette.layers.keras_tensor import KerasTensor
         if self._output_shape is None:
+            if self._is_elementwise() and isinstance(args[0], KerasTensor):
+                return self._elementwise_output_spec(args[0])
             return self._output_spec_by_running(args, kwargs)
         from kerasette.backends import tree
-        from kerasette.layers.keras_tensor import KerasTensor
         input_shape = tree.map_structure(lambda tensor: tuple(tensor.shape), args[0])
         return KerasTensor(self.compute_output_shape(input_shape), dtype=self.dtype)
 
     def compute_output_shape(self, input_shape):
         """``output_shape`` (a shape without the batch size, or a function of the input
-        shape); when it was not given, found by running the function on zeros."""
+        shape); when it was not given, the input's shape for kerasette's elementwise
+        functions (``relu``, ``ops.add`` with a number, ...), else found by running the
+        function on zeros."""
         if self._output_shape is None:
             from kerasette.backends import tree
-            from kerasette.layers.layer import _keras_tensors_from_shapes
+            from kerasette.layers.layer import _is_shape, _keras_tensors_from_shapes
+            if self._is_elementwise() and _is_shape(input_shape):
+                return tuple(input_shape)
             spec = self._output_spec_by_running(
                 (_keras_tensors_from_shapes(input_shape, self.dtype),), {})
             return tree.map_structure(lambda tensor: tensor.shape, spec)
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
         return (_batch_size(input_shape),) + tuple(self._output_shape)
+
+    def _is_elementwise(self):
+        """Whether the function is one of kerasette's elementwise functions and every
+        argument a plain value: then the output has the input's shape."""
+        return (_is_elementwise_function(self.function)
+                and not _non_plain_arguments(self.arguments))
+
+    def _elementwise_output_spec(self, inputs):
+        """The output of an elementwise function for the KerasTensor ``inputs``: the input's
+        shape (never learned by running the function, which a file may have chosen), and
+        the dtype the function gives one element (``greater`` gives bool, ``sqrt`` of
+        int32 float32); ones keep ``log`` and friends finite."""
+        from kerasette import ops
+        from kerasette.layers.keras_tensor import KerasTensor
+        one = self.call(ops.ones((1,) * len(inputs.shape), dtype=inputs.dtype))
+        return KerasTensor(tuple(inputs.shape), dtype=ops.dtype(one))
 
     # ------------------------------------------------------------------ saving
     def get_config(self):
@@ -189,15 +240,23 @@ class Lambda(Layer):
     def from_config(cls, config, custom_objects=None, safe_mode=None):
         """Recreates the layer from :meth:`get_config`'s output (kerasette's or Keras 3's).
 
+        In safe mode a function saved by name may be a registered one, one in
+        ``custom_objects`` (the user vouches for those), or one of kerasette's elementwise
+        functions (activations, ``ops.add``, ``ops.abs``, ...) with plain arguments: a file
+        naming ``ops.repeat`` with ``repeats=2**40`` could otherwise make loading or
+        predicting allocate without bound.
+
         Args:
             config: the config.
             custom_objects: ``{name: function}`` for functions saved by name.
-            safe_mode: refuse functions saved as bytecode; None takes the setting of the
-                load in progress (safe outside one).
+            safe_mode: refuse functions saved as bytecode, and kerasette functions other
+                than the elementwise ones; None takes the setting of the load in progress
+                (safe outside one).
 
         Raises:
             ValueError: in safe mode, the config holds bytecode (checked before anything is
-                unmarshalled); or a function saved by name is unknown.
+                unmarshalled) or names a kerasette function safe mode does not run; or a
+                function saved by name is unknown.
         """
         config = dict(config)
         name = config.get("name")
@@ -213,17 +272,24 @@ class Lambda(Layer):
                 f'Lambda layer "{name}" (its {", ".join(holders)})')
         if "function" not in config:
             raise ValueError(f'Lambda "{name}": the config has no "function".')
-        config["function"] = _deserialize_function(config["function"], custom_objects, name)
+        function, builtin = _resolve_function(config["function"], custom_objects, name)
+        if safe_mode and builtin:
+            _check_safe_builtin(function, arguments, name)
+        config["function"] = function
         output_shape = config.get("output_shape")
         if isinstance(output_shape, dict):
-            config["output_shape"] = _deserialize_function(output_shape, custom_objects, name)
+            config["output_shape"] = _deserialize_function(
+                output_shape, custom_objects, name, builtins_allowed=not safe_mode,
+                role="output_shape")
         elif isinstance(output_shape, list) and all(
                 isinstance(dim, (int, type(None))) for dim in output_shape):
             config["output_shape"] = tuple(output_shape)
         mask = config.get("mask")
         if isinstance(mask, (dict, str)):
             config["mask"] = (_tensor_from_json(mask) if _is_tensor_config(mask)
-                              else _deserialize_function(mask, custom_objects, name))
+                              else _deserialize_function(mask, custom_objects, name,
+                                                         builtins_allowed=not safe_mode,
+                                                         role="mask"))
         if isinstance(arguments, dict):
             config["arguments"] = {key: _deserialize_argument(value, custom_objects, name)
                                    for key, value in arguments.items()}
@@ -273,9 +339,22 @@ def _function_by_name(function):
             "registered_name": "function"}
 
 
-def _deserialize_function(config, custom_objects, layer_name):
+def _deserialize_function(config, custom_objects, layer_name, builtins_allowed=True,
+                          role="function"):
     """The function a Lambda's config names: rebuilt from bytecode (the caller has checked
-    safe mode), or found by name among registered, custom and kerasette's functions."""
+    safe mode), or found by name among registered, custom and kerasette's functions (those
+    refused, as the layer's ``role``, unless ``builtins_allowed``)."""
+    function, builtin = _resolve_function(config, custom_objects, layer_name)
+    if builtin and not builtins_allowed:
+        _refuse_builtin(layer_name, role, function, "a file may name kerasette's functions "
+                        "only as a Lambda's function, never as its output_shape or mask.")
+    return function
+
+
+def _resolve_function(config, custom_objects, layer_name):
+    """``(function, builtin)``: the function a Lambda's config names (see
+    :func:`_deserialize_function`) and whether it is one of kerasette's own functions,
+    chosen by the file, rather than one the user registered or passed."""
     if _holds_code(config):
         inner = config.get("config")
         if not isinstance(inner, dict):
@@ -283,9 +362,9 @@ def _deserialize_function(config, custom_objects, layer_name):
                              f"{_short(inner)}.")
         try:
             if "value" in inner:  # the generic form Keras 3 writes for a lambda
-                return python_utils.func_load(inner["value"])
+                return python_utils.func_load(inner["value"]), False
             return python_utils.func_load(inner.get("code"), defaults=inner.get("defaults"),
-                                          closure=inner.get("closure"))
+                                          closure=inner.get("closure")), False
         except ValueError as error:
             raise ValueError(f'Lambda "{layer_name}": {error}') from None
     if isinstance(config, str):
@@ -293,7 +372,7 @@ def _deserialize_function(config, custom_objects, layer_name):
     elif isinstance(config, dict) and config.get("class_name") == "function":
         name, module = config.get("config"), config.get("module")
     elif isinstance(config, dict) and "class_name" in config:  # a callable Keras object
-        return serialization_lib.deserialize_keras_object(config, custom_objects)
+        return serialization_lib.deserialize_keras_object(config, custom_objects), False
     else:
         raise ValueError(f'Lambda "{layer_name}": expected a saved function, got '
                          f"{_short(config)}.")
@@ -305,8 +384,9 @@ def _deserialize_function(config, custom_objects, layer_name):
         # Keras <= 3.6 saved registered functions by their bare name
         function = next((value for key, value in custom_objects.items()
                          if key.endswith(">" + name)), None)
-    if function is None:
-        function = _builtin_function(name, module)
+    if function is not None:
+        return function, False
+    function = _builtin_function(name, module)
     if function is None:
         raise ValueError(
             f'Lambda "{layer_name}": unknown function {name!r} (module {module!r}). It is not '
@@ -314,7 +394,58 @@ def _deserialize_function(config, custom_objects, layer_name):
             "@kerasette.saving.register_keras_serializable() or pass it in "
             f"custom_objects={{'{name}': {name}}}."
         )
-    return function
+    return function, True
+
+
+@functools.cache
+def _elementwise_functions():
+    """The function objects :data:`_ELEMENTWISE_FUNCTIONS` names."""
+    return frozenset(getattr(importlib.import_module(f"kerasette.{family}"), name)
+                     for family, names in _ELEMENTWISE_FUNCTIONS.items() for name in names)
+
+
+def _is_elementwise_function(function):
+    # only plain functions can be in the set (a callable object may not even be hashable)
+    return isinstance(function, types.FunctionType) and function in _elementwise_functions()
+
+
+def _non_plain_arguments(arguments):
+    """The names of the arguments that are not plain values (numbers, strings, None): an
+    array, a list or an object may broadcast an elementwise function's output beyond its
+    input's shape."""
+    plain = (bool, int, float, str, type(None))
+    return [key for key, value in arguments.items() if not isinstance(value, plain)]
+
+
+def _check_safe_builtin(function, arguments, layer_name):
+    """Refuses, in safe mode, a kerasette function a file names as a Lambda's function
+    unless it is elementwise and its ``arguments`` (as stored) are plain values."""
+    arguments = arguments if isinstance(arguments, dict) else {}
+    if not _is_elementwise_function(function):
+        _refuse_builtin(
+            layer_name, "function", function,
+            "from a file, safe mode runs only kerasette's elementwise functions (activations, "
+            "ops such as abs, add or clip), whose output has their input's shape; others can "
+            "allocate as much as an argument in the file asks for.", arguments)
+    not_plain = _non_plain_arguments(arguments)
+    if not_plain:
+        _refuse_builtin(
+            layer_name, "function", function,
+            f"its argument(s) {', '.join(not_plain)} are not plain numbers or strings (an "
+            "array or a list would broadcast the output beyond its input's shape).",
+            arguments)
+
+
+def _refuse_builtin(layer_name, role, function, reason, arguments=None):
+    given = ""
+    if arguments:
+        given = " with " + ", ".join(f"{key}={_short(value)}" for key, value in arguments.items())
+    raise ValueError(
+        f'Lambda layer "{layer_name}": its {role} is kerasette\'s {function.__name__!r}{given}, '
+        f"which safe mode does not load: {reason} Pass safe_mode=False (or call "
+        "kerasette.config.enable_unsafe_deserialization()) only if the file comes from a "
+        "trusted source, or pass the function in custom_objects."
+    )
 
 
 def _builtin_function(name, module):
