@@ -16,7 +16,7 @@ _remaining = contextvars.ContextVar("kerasette_weight_budget", default=None)
 
 
 class WeightBudgetExceeded(ValueError):
-    """A layer asked for more weight elements than the file being loaded declares."""
+    """A layer asked for more weight elements than the file being loaded stores."""
 
 
 @contextlib.contextmanager

@@ -3,10 +3,11 @@
 Two guarantees live here, so that every writer and reader gets them the same way:
 
 - :func:`atomic_path` writes a file atomically: the caller writes a hidden temporary file
-  (``.<name>.<random>.tmp``) in the target's folder, which is flushed to disk and renamed
-  over the target only when the writer finished without an exception. A process killed at
-  any moment leaves either the previous file or the new one, never a torn one (a stale
-  temporary may stay beside it; no loader takes it for the file).
+  (``.<name>.<random>.tmp``, or ``.<random>.tmp`` when the target's name is too long for
+  that) in the target's folder, which is flushed to disk and renamed over the target only
+  when the writer finished without an exception. A process killed at any moment leaves
+  either the previous file or the new one, never a torn one (a stale temporary may stay
+  beside it; no loader takes it for the file). A replaced file keeps its permissions.
 - :func:`read_archive` reads a ``.keras`` zip into memory, refusing anything unexpected:
   not a regular file (a pipe would block), not a zip, member names that are absolute,
   climb out (``..``) or hide a NUL, unknown or repeated members, members too large or
@@ -19,13 +20,15 @@ problem; a missing path is a ``FileNotFoundError``.
 """
 
 import contextlib
+import errno
 import os
 import secrets
 import stat
 import zipfile
 
-# The most bytes one archive may expand to (all members together); a zip bomb stops here.
-MAX_ARCHIVE_BYTES = int(os.environ.get("KERASETTE_MAX_ARCHIVE_BYTES", 16 * 2**30))
+#: The most bytes one archive may expand to (all members together), unless the environment
+#: variable ``KERASETTE_MAX_ARCHIVE_BYTES`` says otherwise; a zip bomb stops here.
+MAX_ARCHIVE_BYTES = 16 * 2**30
 # A member larger than this must not be compressed better than MAX_RATIO:1.
 _RATIO_FLOOR_BYTES = 2**20
 MAX_RATIO = 200
@@ -35,11 +38,39 @@ class FileFormatError(ValueError):
     """A model or weights file is not what it claims to be: corrupt, truncated or hostile."""
 
 
+def max_archive_bytes():
+    """The most bytes one archive may expand to: ``KERASETTE_MAX_ARCHIVE_BYTES`` when set
+    (a positive whole number of bytes), else :data:`MAX_ARCHIVE_BYTES`.
+
+    Read at each load rather than at import, so that a bad value names itself when it
+    matters instead of making ``import kerasette`` fail.
+
+    Raises:
+        ValueError: the variable is set to something other than a positive whole number.
+    """
+    value = os.environ.get("KERASETTE_MAX_ARCHIVE_BYTES", "").strip()
+    if not value:
+        return MAX_ARCHIVE_BYTES
+    try:
+        limit = int(value)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        raise ValueError(
+            f"KERASETTE_MAX_ARCHIVE_BYTES={value!r}: expected a positive whole number of bytes "
+            f"(such as {MAX_ARCHIVE_BYTES}, the default), the most a .keras archive may "
+            "expand to. Unset it to use the default."
+        )
+    return limit
+
+
 @contextlib.contextmanager
 def atomic_path(path):
     """Yields a temporary path beside ``path``; on success it replaces ``path`` atomically.
 
-    The file gets the permissions ``open`` would give it (0o666 less the umask).
+    A replaced file keeps its permissions (a private 0o600 file stays private, as when
+    Keras 3 writes it in place); a new file gets those ``open`` would give it (0o666 less
+    the umask).
 
     Raises:
         FileNotFoundError: the folder of ``path`` does not exist.
@@ -58,6 +89,7 @@ def atomic_path(path):
     tmp = _create_temporary(folder, os.path.basename(path))
     try:
         yield tmp
+        _keep_mode(tmp, path)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -77,19 +109,38 @@ def atomic_write(path, mode="wb"):
             handle.flush()
 
 
+def _keep_mode(tmp, path):
+    """Gives the temporary ``tmp`` the permission bits of the file at ``path`` it is about
+    to replace (nothing when there is none yet)."""
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return
+    os.chmod(tmp, mode)
+
+
 def _create_temporary(folder, basename):
     """Creates an empty ``.<basename>.<random>.tmp`` in ``folder`` and returns its path.
 
     The name starts with a dot and ends in ``.tmp``, so a file left by a killed process is
-    never taken for a model file. It is created with mode 0o666 less the umask (as ``open``
-    would), unlike ``tempfile.mkstemp``'s 0o600, so a saved model is as readable as any
-    other file the user writes.
+    never taken for a model file. A target whose name is too long for the 18 characters
+    added (any name up to the system's limit is legal) gets the short ``.<random>.tmp``.
+    It is created with mode 0o666 less the umask (as ``open`` would), unlike
+    ``tempfile.mkstemp``'s 0o600, so a saved model is as readable as any other file the
+    user writes.
     """
+    descriptive = True
     while True:
-        tmp = os.path.join(folder, f".{basename}.{secrets.token_hex(6)}.tmp")
+        token = secrets.token_hex(6)
+        tmp = os.path.join(folder, f".{basename}.{token}.tmp" if descriptive else f".{token}.tmp")
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
+            continue
+        except OSError as error:
+            if error.errno != errno.ENAMETOOLONG or not descriptive:
+                raise
+            descriptive = False
             continue
         os.close(fd)
         return tmp
@@ -163,15 +214,17 @@ def read_archive(path, allowed=None, allowed_prefixes=(), max_bytes=None):
             safe name.
         allowed_prefixes: name prefixes that are also allowed (``"assets/"``).
         max_bytes: the most bytes all members may expand to (default
-            :data:`MAX_ARCHIVE_BYTES`).
+            :func:`max_archive_bytes`).
 
     Raises:
         FileNotFoundError: no file at ``path``.
         FileFormatError: anything wrong with the archive, or ``path`` is a folder, a pipe
             or a device rather than a file.
+        ValueError: ``KERASETTE_MAX_ARCHIVE_BYTES`` is set to something other than a
+            positive whole number.
     """
+    max_bytes = max_archive_bytes() if max_bytes is None else max_bytes
     path = check_regular_file(path, "a .keras file")
-    max_bytes = MAX_ARCHIVE_BYTES if max_bytes is None else max_bytes
     try:
         with open(path, "rb") as handle:
             magic = handle.read(4)

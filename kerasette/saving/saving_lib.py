@@ -9,8 +9,9 @@ A ``.keras`` file is a zip archive of three members, as Keras 3 writes it:
 - ``model.weights.h5``: every layer's and the optimizer's variables at Keras 3's paths
   (:mod:`kerasette.saving.object_paths`, :mod:`kerasette.saving.weights_store`).
 
-Saving goes through :func:`~kerasette.saving.file_io.atomic_path` (a crash leaves
-the previous file whole); loading reads the archive in memory through
+Saving builds each file in memory and writes it through
+:func:`~kerasette.saving.file_io.atomic_write` (a crash or a full disk leaves the
+previous file whole); loading reads the archive in memory through
 :func:`~kerasette.saving.file_io.read_archive` and writes nothing to disk. Loading
 weights is all or nothing: every object's variables are checked against the file
 (number, shapes, dtypes) and read before the first one is assigned, and the
@@ -18,17 +19,19 @@ model's previous values are put back if an object's own ``load_own_variables``
 fails half-way.
 """
 
+import contextlib
+import copy
 import datetime
 import json
 import warnings
 import zipfile
 
 from kerasette.layers import weight_budget
-from kerasette.saving.file_io import (FileFormatError, atomic_path, atomic_write,
-                                      check_regular_file, read_archive)
+from kerasette.saving.file_io import (FileFormatError, atomic_write, check_regular_file,
+                                      read_archive)
 from kerasette.saving.object_paths import describe, saveable_paths
 from kerasette.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
-from kerasette.saving.weights_store import H5Reader, WriteStore, check_variables, h5_bytes, write_h5
+from kerasette.saving.weights_store import H5Reader, WriteStore, check_variables, h5_bytes
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -186,8 +189,11 @@ def save_weights_only(model, filepath):
             f'You are saving model "{model.name}", which has not yet been built: it has no '
             "weights. Build it first by calling it on some data or by using build()."
         )
-    with atomic_path(filepath) as tmp:
-        write_h5(tmp, collect_variables(model))
+    # The file is built in memory and written with plain writes, as a .keras archive is:
+    # HDF5 writing to disk itself crashes the process (in File.close) once a write fails on
+    # a full disk, where a plain write raises OSError and the previous file stays.
+    with atomic_write(filepath) as handle:
+        handle.write(h5_bytes(collect_variables(model)))
 
 
 # ---------------------------------------------------------------------------- loading
@@ -248,7 +254,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with H5Reader(members[WEIGHTS_FILENAME], label=f"{filepath}/{WEIGHTS_FILENAME}") as reader:
         # the config cannot make the model bigger than the weights the file holds: a few
         # bytes of config must not allocate gigabytes before the shapes are compared
-        with weight_budget.limit(reader.declared_elements() + _WEIGHT_BUDGET_SLACK):
+        with weight_budget.limit(reader.stored_elements() + _WEIGHT_BUDGET_SLACK):
             model = _model_from_config(config, custom_objects, safe_mode, filepath)
             if compile and compile_config:
                 try:
@@ -303,16 +309,33 @@ def load_weights_only(model, filepath, skip_mismatch=False):
     else:
         source = label = check_regular_file(path, "a .weights.h5 file")
     with H5Reader(source, label=label) as reader:
-        _build_optimizer_for(model, reader)
-        load_variables(model, reader, skip_mismatch=skip_mismatch)
+        with _optimizer_built_for(model, reader):
+            load_variables(model, reader, skip_mismatch=skip_mismatch)
 
 
-def _build_optimizer_for(model, reader):
+@contextlib.contextmanager
+def _optimizer_built_for(model, reader):
     """Creates a compiled model's optimizer state when the file has some to load into it
-    (kerasette builds the optimizer lazily, at the first training step)."""
+    (kerasette builds the optimizer lazily, at the first training step), and takes it back
+    if the load fails: a failed load changes nothing, the optimizer's build included.
+
+    ``build`` appends slots to the optimizer's lists and sets attributes of its own (Adam's
+    ``_momentums``), so the optimizer's attributes are put back as they were, each list,
+    dict and set copied before the build.
+    """
     optimizer = getattr(model, "optimizer", None)
-    if (optimizer is not None and not optimizer.built and len(reader.get("optimizer"))):
-        optimizer.build(model.trainable_variables)
+    if optimizer is None or optimizer.built or not len(reader.get("optimizer")):
+        yield
+        return
+    before = {name: copy.copy(value) if isinstance(value, (list, dict, set)) else value
+              for name, value in vars(optimizer).items()}
+    optimizer.build(model.trainable_variables)
+    try:
+        yield
+    except BaseException:
+        vars(optimizer).clear()
+        vars(optimizer).update(before)
+        raise
 
 
 def _uses_base_method(obj, method):

@@ -24,6 +24,13 @@ storage), a dataset must hold numbers (never strings, objects or compound
 records), and data is read only after its declared shape was checked against
 the variable it is meant for, so a dataset declaring a huge shape is refused
 before anything is allocated.
+
+A dataset must also store what it declares. HDF5 lets a file declare a chunked
+dataset of 4 TiB and store none of it (reading it gives the fill value): such a
+dataset, never or only partly written, is refused. A compressed dataset may store
+far less than it holds (zeros compress well), so it counts for at most
+:data:`_MAX_EXPANSION` times its stored bytes (:meth:`H5Reader.stored_elements`);
+Keras never compresses weights, so only files made by other tools are concerned.
 """
 
 import io
@@ -141,35 +148,75 @@ class DatasetInfo:
         self.shape = tuple(int(d) for d in dataset.shape)
         self.dtype = dataset.dtype
 
+    @property
+    def where(self):
+        """The dataset's path in the file (``layers/dense/vars/0``)."""
+        return f"{self.group_path}/vars/{self.key}"
+
+    def stored_elements(self):
+        """How many numbers the file really holds for this dataset (no data is read).
+
+        An uncompressed dataset holds what it declares, provided every byte of it is stored;
+        a compressed one counts for at most :data:`_MAX_EXPANSION` times its stored bytes.
+
+        Raises:
+            FileFormatError: the dataset was never or only partly written (HDF5 would fill
+                the rest with its fill value, so a tiny file could declare terabytes), or
+                it is compressed and declares more than :data:`_BOMB_FLOOR_BYTES` and
+                :data:`_MAX_EXPANSION` times its stored bytes (a decompression bomb).
+        """
+        elements = int(np.prod(self.shape, dtype=np.float64)) if self.shape else 1
+        declared = elements * self.dtype.itemsize
+        try:
+            stored = int(self._dataset.id.get_storage_size())
+            filtered = self._dataset.id.get_create_plist().get_nfilters() > 0
+            if filtered:
+                chunks = self._dataset.chunks
+                needed = int(np.prod([-(-size // chunk) for size, chunk in
+                                      zip(self.shape, chunks)], dtype=np.float64))
+                allocated = int(self._dataset.id.get_num_chunks())
+        except Exception as error:  # noqa: BLE001 - h5py/HDF5 errors of any type
+            raise FileFormatError(f"{self._reader.source}: damaged dataset {self.where!r}: "
+                                  f"{type(error).__name__}: {error}") from error
+        if not filtered:
+            if stored < declared:
+                raise FileFormatError(
+                    f"{self._reader.source}: the dataset {self.where} declares {declared} "
+                    f"bytes but stores {stored} (never or partly written); a weights file must "
+                    "store every number it declares."
+                )
+            return elements
+        if allocated < needed:
+            raise FileFormatError(
+                f"{self._reader.source}: the dataset {self.where} declares {declared} bytes in "
+                f"{needed} compressed chunks but stores {allocated} of them (never or partly "
+                "written); a weights file must store every number it declares."
+            )
+        if declared > _BOMB_FLOOR_BYTES and declared > _MAX_EXPANSION * max(stored, 1):
+            raise FileFormatError(
+                f"{self._reader.source}: the dataset {self.where} declares {declared} bytes "
+                f"but stores {stored}; refused (a decompression bomb?)."
+            )
+        return min(elements, _MAX_EXPANSION * stored // self.dtype.itemsize)
+
     def read(self):
         """The data, as a numpy array (read only now).
 
-        A dataset that declares far more data than the file stores for it (a compressed
-        "shape bomb") is refused before anything is allocated.
+        A dataset that does not store all it declares, or that declares far more data than
+        the file stores for it (a compressed "shape bomb"), is refused before anything is
+        allocated (:meth:`stored_elements`).
         """
-        declared = int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
-        if declared > _BOMB_FLOOR_BYTES:
-            try:
-                stored = self._dataset.id.get_storage_size()
-            except Exception:  # noqa: BLE001
-                stored = 0
-            if declared > _MAX_EXPANSION * max(stored, 1):
-                raise FileFormatError(
-                    f"{self._reader.source}: the dataset {self.group_path}/vars/{self.key} "
-                    f"declares {declared} bytes but stores {stored}; refused (a "
-                    "decompression bomb?)."
-                )
+        self.stored_elements()
         try:
             array = np.asarray(self._dataset[()])
         except Exception as error:  # noqa: BLE001 - h5py/HDF5 errors of any type
             raise FileFormatError(
-                f"{self._reader.source}: cannot read the dataset "
-                f"{self.group_path}/vars/{self.key}: "
+                f"{self._reader.source}: cannot read the dataset {self.where}: "
                 f"{type(error).__name__}: {error}"
             ) from error
         if array.shape != self.shape or array.dtype.kind not in NUMERIC_KINDS:
             raise FileFormatError(
-                f"{self._reader.source}: the dataset {self.group_path}/vars/{self.key} read as "
+                f"{self._reader.source}: the dataset {self.where} read as "
                 f"{array.dtype} {array.shape}, not the declared {self.dtype} {self.shape}."
             )
         return array
@@ -333,14 +380,22 @@ class H5Reader:
             stack.extend(reversed(below))  # depth first, in name order
         return sorted(found)
 
-    def declared_elements(self):
-        """How many numbers the file's variables hold in all, from their shapes (no data is
-        read): the most weights a model loaded with this file can need."""
+    def stored_elements(self):
+        """How many numbers the file's variables really hold in all (no data is read): the
+        most weights a model loaded with this file can need.
+
+        Counted from what is stored, not from the declared shapes
+        (:meth:`DatasetInfo.stored_elements`), so that a config cannot be sized by a
+        dataset that declares terabytes and stores nothing.
+
+        Raises:
+            FileFormatError: a dataset was never or only partly written.
+        """
         total = 0
         for path in self.paths_with_variables():
-            for key in self.get(path).keys():
-                info = self.get(path)._infos[key]
-                total += int(np.prod(info.shape, dtype=np.float64)) if info.shape else 1
+            store = self.get(path)
+            for key in store.keys():
+                total += store.info(key).stored_elements()
         return total
 
     def get(self, path):

@@ -312,6 +312,80 @@ def test_stale_temporaries_are_ignored_by_load_and_save(tmp_path):
          ".w.weights.h5.d4e5f6.tmp", "m.keras", "newer", "w.weights.h5"])
 
 
+# ------------------------------------------------------------------- a full disk
+# A child process saves once, then again under RLIMIT_FSIZE (SIGXFSZ ignored, so a write past
+# the limit fails with EFBIG as on a full disk) and reports what the second save raised.
+_SAVE_ON_A_FULL_DISK = """
+import errno, json, os, resource, signal, sys
+import numpy as np
+import kerasette as keras
+folder, how = sys.argv[1], sys.argv[2]
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(256), keras.layers.Dense(4)])
+model.compile(optimizer="adam", loss="mse")
+x, y = np.ones((8, 64), "float32"), np.zeros((8, 4), "float32")
+path = os.path.join(folder, "w.keras" if how == "save" else "w.weights.h5")
+def save(run):
+    if how == "save":
+        model.save(path)
+    elif how == "save_weights":
+        model.save_weights(path)
+    elif how == "checkpoint":
+        model.fit(x, y, epochs=1, verbose=0,
+                  callbacks=[keras.callbacks.ModelCheckpoint(path, save_weights_only=True)])
+    else:  # the second run resumes after the first one's epoch, and backs up its own
+        model.fit(x, y, epochs=run, verbose=0, callbacks=[keras.callbacks.BackupAndRestore(
+            os.path.join(folder, "backup"), delete_checkpoint=False)])
+save(1)
+print("saved", flush=True)
+sys.stdin.readline()  # the test has read the folder
+model.set_weights([w + 1 for w in model.get_weights()])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+try:
+    save(2)
+    print(json.dumps({"raised": None}))
+except BaseException as error:
+    print(json.dumps({"raised": type(error).__name__, "errno": getattr(error, "errno", None),
+                      "efbig": errno.EFBIG, "message": str(error)}))
+"""
+
+
+def _folder_contents(folder):
+    """``{relative path: bytes}`` of every file under ``folder``."""
+    contents = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(root, name), "rb") as handle:
+                contents[os.path.relpath(os.path.join(root, name), folder)] = handle.read()
+    return contents
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE and SIGXFSZ")
+@pytest.mark.parametrize("how", ["save_weights", "checkpoint", "backup", "save"])
+def test_a_full_disk_raises_oserror_and_keeps_the_previous_file(tmp_path, how):
+    folder = tmp_path / "saves"
+    folder.mkdir()
+    env = {**os.environ, "KERASETTE_BACKEND": "numpy", "OMP_NUM_THREADS": "1",
+           "OPENBLAS_NUM_THREADS": "1"}
+    child = subprocess.Popen([sys.executable, "-c", _SAVE_ON_A_FULL_DISK, str(folder), how],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=env)
+    assert child.stdout.readline() == "saved\n", child.communicate()[1][-3000:]
+    before = _folder_contents(folder)  # the first save's files, complete
+    stdout, stderr = child.communicate("go\n", timeout=120)
+    assert child.returncode == 0, (f"the saving process ended with {child.returncode} "
+                                   f"(a signal when negative): {stderr[-3000:]}")
+    report = json.loads(stdout.splitlines()[-1])
+    assert report["raised"] == "OSError" and report["errno"] == report["efbig"], report
+    after = _folder_contents(folder)
+    assert sorted(after) == sorted(before), "a file appeared or vanished: " + str(
+        sorted(set(after) ^ set(before)))
+    for name, data in before.items():
+        assert after[name] == data, f"{name} changed"
+    assert not [name for name in after if name.endswith(".tmp")]
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--zygote"]:
         zygote(sys.argv[2], sys.argv[3])

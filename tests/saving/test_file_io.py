@@ -358,3 +358,96 @@ def test_the_archive_limits_have_their_documented_values():
     assert file_io.MAX_RATIO == 200 and file_io._RATIO_FLOOR_BYTES == 2**20
     assert file_io.MAX_ARCHIVE_BYTES >= 2**30
 
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o604, 0o755], ids=oct)
+def test_replacing_a_file_keeps_its_permissions(tmp_path, mode):
+    target = tmp_path / "m.keras"
+    target.write_bytes(b"old")
+    target.chmod(mode)
+    umask = os.umask(0o022)
+    try:
+        with atomic_write(target) as handle:
+            handle.write(b"new")
+    finally:
+        os.umask(umask)
+    assert target.read_bytes() == b"new"
+    assert stat.S_IMODE(target.stat().st_mode) == mode
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)],
+                         ids=["022", "077", "002"])
+def test_a_new_file_gets_the_mode_the_umask_gives(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        with atomic_path(tmp_path / "m.weights.h5") as tmp:
+            with open(tmp, "wb") as handle:
+                handle.write(b"x")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "m.weights.h5").stat().st_mode) == mode
+
+
+def name_max(folder):
+    """The longest file name (in bytes) the file system of ``folder`` takes."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+@pytest.mark.parametrize("length", [240, "NAME_MAX"])
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
+def test_a_name_as_long_as_the_system_allows_can_be_written(tmp_path, length, suffix):
+    length = name_max(tmp_path) if length == "NAME_MAX" else length
+    name = "m" * (length - len(suffix)) + suffix
+    target = tmp_path / name
+    target.write_bytes(b"old")  # the name itself is legal
+    with atomic_write(target) as handle:
+        handle.write(b"new")
+    assert target.read_bytes() == b"new"
+    assert listing(tmp_path) == [name]
+
+
+def test_a_temporary_for_a_long_name_is_still_hidden_and_never_a_model_file(tmp_path):
+    name = "m" * (name_max(tmp_path) - len(".keras")) + ".keras"
+    with atomic_path(tmp_path / name) as tmp:
+        folder, temporary = os.path.split(tmp)
+        assert folder == str(tmp_path)
+        assert temporary.startswith(".") and temporary.endswith(".tmp")
+        open(tmp, "wb").close()
+
+
+def _run_python(code, env):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "KERASETTE_BACKEND": "numpy", **env}, timeout=120)
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "0", "1.5e9", ""])
+def test_a_bad_archive_limit_in_the_environment_is_named_at_the_first_load(tmp_path, value):
+    path = write_zip(tmp_path / "m.keras", MEMBERS)
+    result = _run_python(
+        "import kerasette\n"
+        "from kerasette.saving.file_io import read_archive\n"
+        f"try:\n    read_archive({str(path)!r})\n"
+        "except ValueError as error:\n    print('ValueError:', error)\n",
+        {"KERASETTE_MAX_ARCHIVE_BYTES": value})
+    assert result.returncode == 0, result.stderr  # importing kerasette still works
+    if value == "":
+        assert result.stdout == ""  # empty is unset: the default applies and the file loads
+        return
+    assert "ValueError: KERASETTE_MAX_ARCHIVE_BYTES" in result.stdout
+    assert repr(value) in result.stdout and "positive whole number of bytes" in result.stdout
+
+
+def test_the_archive_limit_in_the_environment_applies(tmp_path):
+    path = write_zip(tmp_path / "m.keras", MEMBERS)
+    total = sum(len(data) for data in MEMBERS.values())
+    code = ("from kerasette.saving.file_io import read_archive\n"
+            f"try:\n    print(len(read_archive({str(path)!r})))\n"
+            "except ValueError as error:\n    print('ValueError:', error)\n")
+    assert _run_python(code, {"KERASETTE_MAX_ARCHIVE_BYTES": str(total)}).stdout == "3\n"
+    refused = _run_python(code, {"KERASETTE_MAX_ARCHIVE_BYTES": str(total - 1)}).stdout
+    assert f"more than {total - 1} bytes" in refused

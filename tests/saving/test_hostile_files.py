@@ -339,6 +339,51 @@ def keras_weights_wrong_shape(env):
     kerasette.models.load_model(env.weights_with(mutate, into_keras=True))
 
 
+def unwritten(store, path, shape, **kwargs):
+    """Replaces the dataset at ``path`` by one of ``shape`` that HDF5 declares but never
+    stores (no chunk written): read, it would be all fill value."""
+    del store[path]
+    store.create_dataset(path, shape=shape, dtype="float32", **kwargs)
+
+
+def keras_unwritten_dataset(env):
+    # The right shape for Dense(units=4), but the kernel's data was never written.
+    def mutate(store):
+        unwritten(store, first_kernel(store), (8, 4), chunks=(2, 4))
+    kerasette.models.load_model(env.weights_with(mutate, into_keras=True))
+
+
+def keras_unwritten_compressed_dataset(env):
+    # Compressed, two of its four chunks written: partly written all the same.
+    def mutate(store):
+        kernel = first_kernel(store)
+        unwritten(store, kernel, (8, 4), chunks=(2, 4), compression="gzip")
+        store[kernel][:4] = 1.0
+    kerasette.models.load_model(env.weights_with(mutate, into_keras=True))
+
+
+def weights_unwritten_dataset(env):
+    def mutate(store):
+        unwritten(store, first_kernel(store), (8, 4), chunks=(8, 4))
+    env.load_weights(env.weights_with(mutate))
+
+
+def weights_partly_written_dataset(env):
+    # Of the kernel's 4 chunks, only the first holds data.
+    def mutate(store):
+        kernel = first_kernel(store)
+        unwritten(store, kernel, (8, 4), chunks=(2, 4))
+        store[kernel][:2] = 1.0
+    env.load_weights(env.weights_with(mutate))
+
+
+def weights_contiguous_never_written(env):
+    # Contiguous storage is allocated at the first write: none came.
+    def mutate(store):
+        unwritten(store, first_kernel(store), (8, 4))
+    env.load_weights(env.weights_with(mutate))
+
+
 def load_model_fifo(env):
     os.mkfifo(env.path("fifo.keras"))  # opening it would wait for a writer forever
     kerasette.models.load_model(env.path("fifo.keras"))
@@ -645,6 +690,18 @@ CASES = [
     Case(weights_soft_link_loop, FileFormatError, "SoftLink"),
     Case(weights_external_storage, FileFormatError, "external file"),
     Case(weights_huge_declared_shape, ValueError, r"\(8, 4\).*\(1000000, 1000000\)"),
+    Case(keras_unwritten_dataset, FileFormatError,
+         r"bad.keras/model.weights.h5: the dataset layers/dense/vars/0 declares 128 bytes but "
+         r"stores 0 \(never or partly written\)"),
+    Case(keras_unwritten_compressed_dataset, FileFormatError,
+         r"layers/dense/vars/0 declares 128 bytes in 4 compressed chunks but stores 2 of them"),
+    Case(weights_unwritten_dataset, FileFormatError,
+         r"bad.weights.h5: the dataset layers/dense/vars/0 declares 128 bytes but stores 0 "
+         r"\(never or partly written\)"),
+    Case(weights_partly_written_dataset, FileFormatError,
+         r"layers/dense/vars/0 declares 128 bytes but stores 32"),
+    Case(weights_contiguous_never_written, FileFormatError,
+         r"layers/dense/vars/0 declares 128 bytes but stores 0"),
     Case(weights_truncated, FileFormatError, "HDF5"),
     Case(weights_empty, FileFormatError, "empty|signature"),
     Case(weights_that_are_a_zip, FileFormatError, "signature|HDF5"),
@@ -796,6 +853,87 @@ def test_a_small_file_cannot_make_the_loader_allocate_much(env):
         tracemalloc.stop()
     assert peak < 64 * 2**20, f"a {os.path.getsize(path)}-byte file made the loader " \
                               f"allocate {peak / 2**20:.0f} MiB"
+
+
+_LOAD_UNDER_A_MEMORY_CAP = """
+import json, resource, sys, time
+import h5py, kerasette
+from kerasette.saving import FileFormatError
+def status(field):
+    # bytes; VmHWM (peak resident) starts afresh at exec, unlike ru_maxrss, which keeps the
+    # peak of the process that forked this one
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) * 1024 for line in lines if line.startswith(field))
+# the address space so far, plus 1 GiB: a loader allocating what the file only declares
+# dies of MemoryError here instead of filling the machine
+size = status("VmSize:")
+resource.setrlimit(resource.RLIMIT_AS, (size + 2**30, resource.RLIM_INFINITY))
+start = time.perf_counter()
+try:
+    kerasette.models.load_model(sys.argv[1])
+    outcome = "loaded"
+except FileFormatError as error:
+    outcome = "FileFormatError: " + str(error)
+except BaseException as error:
+    outcome = type(error).__name__ + ": " + str(error)
+print(json.dumps({"outcome": outcome, "seconds": time.perf_counter() - start,
+                  "peak_rss": status("VmHWM:")}))
+"""
+
+
+def _kernel_unwritten(store):
+    # declares 4 TiB, stores nothing
+    kernel = first_kernel(store)
+    del store[kernel]
+    store.create_dataset(kernel, shape=(2**40,), dtype="float32", chunks=(1024,))
+    assert store[kernel].id.get_storage_size() == 0
+
+
+def _kernel_compressed_to_nothing(store):
+    # a whole (8, 2**23) kernel of zeros, every chunk written, compressed to 10 KiB (the
+    # scale-offset filter keeps one bit of each zero, gzip squeezes those): legal, but it
+    # stores about nothing
+    kernel = first_kernel(store)
+    del store[kernel]
+    dataset = store.create_dataset(kernel, shape=(8, 2**23), dtype="float32",
+                                   chunks=(1, 2**20), scaleoffset=0, compression="gzip")
+    zeros = np.zeros(2**20, "float32")
+    for row in range(8):
+        for start in range(0, 2**23, 2**20):
+            dataset[row, start:start + 2**20] = zeros
+    assert dataset.id.get_num_chunks() == 64 and dataset.id.get_storage_size() < 2**16
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc, sets RLIMIT_AS")
+@pytest.mark.parametrize("kernel, units, expected", [
+    (_kernel_unwritten, 2**26, "{path}/model.weights.h5: the dataset layers/dense/vars/0 "
+                               "declares 4398046511104 bytes but stores 0"),
+    (_kernel_compressed_to_nothing, 2**23,
+     "'{path}': Layer \"{layer}\" asks for a weight \"kernel\" of shape (8, 8388608) "
+     "(67108864 elements), but the file being loaded holds only "),
+], ids=["unwritten", "compressed"])
+def test_a_config_sized_by_what_the_file_declares_is_refused_fast_and_small(
+        env, kernel, units, expected):
+    # The file declares a kernel it does not store, so that the config may ask for a
+    # Dense(units) with a kernel of GiBs: the budget must count what is stored.
+    import subprocess
+    weights = env.weights_with(kernel)
+    config = copy.deepcopy(env.config)
+    dense_config(config)["config"]["units"] = units
+    path = env.keras_with(replace={"config.json": json.dumps(config).encode(),
+                                   "model.weights.h5": open(weights, "rb").read()})
+    assert os.path.getsize(path) < 200_000
+    result = subprocess.run(
+        [sys.executable, "-c", _LOAD_UNDER_A_MEMORY_CAP, path], capture_output=True, text=True,
+        timeout=120, env={**os.environ, "KERASETTE_BACKEND": "numpy", "OMP_NUM_THREADS": "1",
+                          "OPENBLAS_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.splitlines()[-1])
+    layer = dense_config(config)["config"]["name"]
+    assert report["outcome"].startswith(
+        "FileFormatError: " + expected.format(path=path, layer=layer)), report
+    assert report["seconds"] < 5, report
+    assert report["peak_rss"] < 256 * 2**20, report  # about 90 MiB: Python, numpy, h5py
 
 
 def test_the_valid_files_do_load(env):

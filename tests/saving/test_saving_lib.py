@@ -7,6 +7,7 @@ Each test runs on every available backend through the ``backend`` fixture.
 import io
 import json
 import os
+import stat
 import warnings
 import zipfile
 
@@ -369,6 +370,62 @@ def test_a_failed_save_leaves_the_previous_file_and_no_temporary_file(backend, t
     np.testing.assert_array_equal(fresh.layers[0].kernel.numpy(), old_kernel)
 
 
+def save_as(model, path):
+    model.save(path) if str(path).endswith(".keras") else model.save_weights(path)
+
+
+def load_from(path):
+    """The weights of a fresh ``mlp()`` after loading ``path``."""
+    if str(path).endswith(".keras"):
+        return kerasette.models.load_model(path).get_weights()
+    fresh = mlp()
+    fresh.load_weights(path)
+    return fresh.get_weights()
+
+
+@pytest.mark.parametrize("name", ["m.keras", "m.weights.h5"])
+@pytest.mark.parametrize("mode", [0o600, 0o640], ids=oct)
+def test_resaving_keeps_the_file_permissions(backend, tmp_path, name, mode):
+    model = trained_mlp()
+    path = tmp_path / name
+    save_as(model, path)
+    path.chmod(mode)
+    model.layers[0].kernel.assign(np.zeros((6, 8), "float32"))
+    save_as(model, path)
+    assert oct(stat.S_IMODE(path.stat().st_mode)) == oct(mode)
+    assert not load_from(path)[0].any()  # the file was replaced
+
+
+@pytest.mark.parametrize("name", ["m.keras", "m.weights.h5"])
+def test_a_new_file_gets_the_mode_the_umask_gives(backend, tmp_path, name):
+    model = trained_mlp()
+    previous = os.umask(0o022)
+    try:
+        save_as(model, tmp_path / name)
+    finally:
+        os.umask(previous)
+    assert oct(stat.S_IMODE((tmp_path / name).stat().st_mode)) == oct(0o644)
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
+@pytest.mark.parametrize("length", [240, "NAME_MAX"])
+def test_a_name_as_long_as_the_system_allows_is_saved_and_loaded(backend, tmp_path, suffix,
+                                                                 length):
+    try:
+        longest = os.pathconf(tmp_path, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        longest = 255
+    length = longest if length == "NAME_MAX" else length
+    path = tmp_path / ("m" * (length - len(suffix)) + suffix)
+    model = trained_mlp()
+    save_as(model, path)
+    model.layers[0].kernel.assign(np.ones((6, 8), "float32"))
+    save_as(model, path)  # replacing it needs a temporary beside it, too
+    assert os.listdir(tmp_path) == [path.name]
+    for got, expected in zip(load_from(path), model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, expected)
+
+
 # ---------------------------------------------------------------------------- mismatches
 def snapshot(model):
     return [w.copy() for w in model.get_weights()]
@@ -497,6 +554,107 @@ def test_a_failing_custom_load_puts_every_value_back(backend, tmp_path):
         target.load_weights(tmp_path / "w.weights.h5")
     for old, new in zip(before, target.get_weights()):
         np.testing.assert_array_equal(old, new)
+
+
+def _unwritten_kernel(path):
+    """The file at ``path`` with its first kernel declared but never written."""
+    with h5py.File(path, "r+") as store:
+        del store["layers/dense/vars/0"]
+        store.create_dataset("layers/dense/vars/0", shape=(6, 8), dtype="float32", chunks=(2, 8))
+
+
+def _wrong_slot_shape(path):
+    """The file at ``path`` with one optimizer slot of the wrong shape."""
+    with h5py.File(path, "r+") as store:
+        del store["optimizer/vars/2"]
+        store["optimizer/vars/2"] = np.zeros((6, 9), "float32")
+
+
+@pytest.mark.parametrize("container", [".weights.h5", ".keras"])
+@pytest.mark.parametrize("damage, error, match", [
+    ("other_architecture", ValueError, r"nothing was changed\.\n- Layer .*\(8, 2\).*\(8, 3\)"),
+    ("wrong_slot_shape", ValueError, r'variable "dense_\d+_kernel_momentum".*\(6, 9\)'),
+    ("unwritten_kernel", FileFormatError, r"layers/dense/vars/0 declares 192 bytes but "
+                                          r"stores 0"),
+], ids=["other_architecture", "wrong_slot_shape", "unwritten_kernel"])
+def test_a_failed_load_leaves_the_model_and_its_optimizer_as_they_were(
+        backend, tmp_path, container, damage, error, match):
+    saved = trained_mlp()
+    weights = tmp_path / "w.weights.h5"
+    if damage == "other_architecture":
+        wider = kerasette.Sequential([kerasette.Input((6,)), layers.Dense(8, activation="relu"),
+                                      layers.BatchNormalization(), layers.Dense(3)])
+        wider.compile(optimizer="adam", loss="mse")
+        x, y = data()
+        wider.fit(x, np.concatenate([y, y[:, :1]], axis=1), epochs=1, batch_size=8, verbose=0)
+        wider.save_weights(weights)
+    else:
+        saved.save_weights(weights)
+        {"wrong_slot_shape": _wrong_slot_shape, "unwritten_kernel": _unwritten_kernel}[damage](
+            weights)
+    path = weights
+    if container == ".keras":
+        saved.save(tmp_path / "m.keras")
+        path = tmp_path / "bad.keras"
+        with zipfile.ZipFile(tmp_path / "m.keras") as good, zipfile.ZipFile(path, "w") as bad:
+            for name in good.namelist():
+                bad.writestr(name, weights.read_bytes() if name == "model.weights.h5"
+                             else good.read(name))
+    target = mlp()
+    target.compile(optimizer="adam", loss="mse")  # compiled, never fit: optimizer unbuilt
+    before = snapshot(target)
+    optimizer_before = [v.numpy().copy() for v in target.optimizer.variables]
+    with pytest.raises(error, match=match):
+        target.load_weights(path)
+    assert not target.optimizer.built
+    assert len(target.optimizer.variables) == len(optimizer_before) == 2
+    for old, new in zip(optimizer_before, target.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(old, new.numpy())
+    for old, new in zip(before, target.get_weights(), strict=True):
+        np.testing.assert_array_equal(old, new)
+    # The optimizer still builds as usual: a good file loads its whole state.
+    saved.save_weights(tmp_path / "good.weights.h5")
+    target.load_weights(tmp_path / "good.weights.h5")
+    assert len(target.optimizer.variables) == len(saved.optimizer.variables) == 2 + 2 * 6
+    assert int(target.optimizer.iterations.numpy()) == 4
+    assert_same_weights(saved, target)
+
+
+def _compressed_copy(source, destination):
+    """``source`` with every dataset rewritten gzip-compressed (as h5py users may write)."""
+    with h5py.File(source, "r") as old, h5py.File(destination, "w") as new:
+        def copy(name, item):
+            if isinstance(item, h5py.Group):
+                new.require_group(name).attrs.update(item.attrs)
+            elif item.shape == ():  # HDF5 cannot compress a scalar
+                new.create_dataset(name, data=item[()])
+            else:
+                new.create_dataset(name, data=item[()], compression="gzip")
+        old.visititems(copy)
+        new.attrs.update(old.attrs)
+
+
+def test_compressed_weights_from_other_tools_load(backend, tmp_path):
+    # The budget counts a compressed dataset by what it stores (bounded expansion): real
+    # weights, even all-zero ones, still load both ways.
+    model = trained_mlp()
+    model.layers[2].bias.assign(np.zeros((2,), "float32"))
+    model.save_weights(tmp_path / "w.weights.h5")
+    _compressed_copy(tmp_path / "w.weights.h5", tmp_path / "gz.weights.h5")
+    with h5py.File(tmp_path / "gz.weights.h5", "r") as store:
+        assert store["layers/dense/vars/0"].compression == "gzip"
+    fresh = mlp()
+    fresh.compile(optimizer="adam", loss="mse")
+    fresh.load_weights(tmp_path / "gz.weights.h5")
+    assert_same_weights(model, fresh)
+    assert int(fresh.optimizer.iterations.numpy()) == 4
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as good, \
+            zipfile.ZipFile(tmp_path / "gz.keras", "w") as compressed:
+        for name in good.namelist():
+            compressed.writestr(name, (tmp_path / "gz.weights.h5").read_bytes()
+                                if name == "model.weights.h5" else good.read(name))
+    assert_same_weights(model, kerasette.models.load_model(tmp_path / "gz.keras"))
 
 
 def test_load_weights_needs_a_built_model(backend, tmp_path):
