@@ -1,5 +1,7 @@
 """``keras.Input`` and ``InputLayer``: where a functional graph starts."""
 
+import numpy as np
+
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.layer import Layer
 from kerasette.layers.node import Node
@@ -9,7 +11,8 @@ class InputLayer(Layer):
     """The layer behind ``keras.Input``: it has no weights and outputs its symbolic input.
 
     Args:
-        shape: the shape without the batch dimension.
+        shape: the shape without the batch dimension; each dimension an integer >= 0, or
+            None for a size not known in advance (-1 is refused).
         batch_size: the fixed batch size, or None.
         dtype: the input dtype (default floatx).
         batch_shape: the full shape including the batch dimension (instead of shape).
@@ -30,9 +33,14 @@ class InputLayer(Layer):
         if batch_shape is None:
             if shape is None:
                 raise ValueError("Input needs a shape: pass shape=(...) or batch_shape=(...).")
-            if isinstance(shape, int):
+            if isinstance(shape, (int, np.integer)):
                 shape = (shape,)
+            _check_dimensions(batch_size if batch_size is None else (batch_size,), "batch_size",
+                              self.name)
+            _check_dimensions(shape, "shape", self.name)
             batch_shape = (batch_size,) + tuple(shape)
+        else:
+            _check_dimensions(batch_shape, "batch_shape", self.name)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.sparse = bool(sparse)
         self.ragged = False
@@ -51,12 +59,35 @@ class InputLayer(Layer):
                 "optional": self.optional}
 
 
+def _check_dimensions(dimensions, argument, name):
+    """Raises ``ValueError`` unless every entry of ``dimensions`` is a size (an integer >= 0,
+    numpy integers included, bool not) or None (unknown). A negative size such as -1 used
+    to be accepted and only failed, obscurely, once data arrived."""
+    if dimensions is None:
+        return
+    try:
+        entries = tuple(dimensions)
+    except TypeError:
+        entries = (dimensions,)
+    for dimension in entries:
+        if dimension is None:
+            continue
+        if isinstance(dimension, (bool, np.bool_)) or not isinstance(
+                dimension, (int, np.integer)) or dimension < 0:
+            raise ValueError(
+                f'Input "{name}": {argument}={dimensions!r} has the dimension {dimension!r}; '
+                "every dimension must be a size (an integer >= 0) or None for a size not known "
+                "in advance."
+            )
+
+
 def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
           name=None, tensor=None, optional=False):
     """A symbolic input of a functional model.
 
     Args:
-        shape: the shape of one sample (without the batch dimension), e.g. ``(784,)``.
+        shape: the shape of one sample (without the batch dimension), e.g. ``(784,)``;
+            None for a dimension whose size is not known in advance (-1 is refused).
         batch_size: a fixed batch size, or None.
         dtype: the input dtype (default floatx).
         sparse, ragged: accepted for Keras compatibility (dense inputs only).

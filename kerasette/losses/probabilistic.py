@@ -5,9 +5,19 @@ The cross-entropies call the backends' fused, numerically stable ops
 ``ops.sparse_categorical_crossentropy``); with ``from_logits=True`` they never
 take the log of a softmax or sigmoid output. Shapes are checked before the op
 runs, so a wrong label format gets an error that says which loss fits it.
+
+Integer class labels outside ``[0, classes)`` would give the sparse
+cross-entropy a finite, wrong value (0.0 for -1); they are refused where the
+labels are on the host and reading them costs nothing: by the trainer, once per
+``fit``/``evaluate`` on the data's arrays, and here when a loss is called
+directly on numpy arrays or lists. Labels already in a backend's tensors (on a
+GPU, or traced by ``jax.jit``) are not read back.
 """
 
+import numbers
 import warnings
+
+import numpy as np
 
 from kerasette import ops
 from kerasette.backends import config
@@ -68,6 +78,56 @@ def sparse_labels(y_true, y_pred, axis=-1, loss_name="sparse_categorical_crossen
             f"y_pred {pred_shape} without axis {axis}), got y_true {true_shape}."
         )
     return ops.cast(y_true, "int32")
+
+
+def check_class_ids(labels, num_classes, ignore_class=None, where="y_true",
+                    loss_name="sparse_categorical_crossentropy"):
+    """Raises ``ValueError`` unless every entry of the host array ``labels`` is an integer in
+    ``[0, num_classes)`` (or ``ignore_class``), naming the first bad label and its sample.
+
+    Example:
+        >>> check_class_ids(np.array([0, 2, -1]), 3)   # ValueError: ... label -1 (sample 2) ...
+    """
+    labels = np.asarray(labels)
+    if labels.size == 0 or labels.dtype.kind in "iu" and labels.min() >= 0 and \
+            labels.max() < num_classes:
+        return  # the common case, without a mask the size of the labels
+    if labels.dtype.kind == "f":
+        bad = (labels < 0) | (labels >= num_classes) | (labels != np.floor(labels))
+    else:
+        bad = (labels < 0) | (labels >= num_classes)
+    if ignore_class is not None:
+        bad &= labels != ignore_class
+    if not bad.any():
+        return
+    position = tuple(int(i) for i in np.argwhere(bad)[0])
+    value = labels[position].item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    sample = f" (sample {position[0]})" if position else ""
+    allowed = f" (or ignore_class={ignore_class})" if ignore_class is not None else ""
+    raise ValueError(
+        f"{loss_name}: {where} has label {value}{sample}, which is not one of the "
+        f"{num_classes} classes of y_pred: labels must be integers in [0, {num_classes - 1}]"
+        f"{allowed}."
+    )
+
+
+def class_id_arguments(loss):
+    """``(axis, ignore_class)`` when ``loss`` (a :class:`~kerasette.losses.Loss`) is the
+    sparse categorical cross-entropy, whose labels are class ids; None for any other loss."""
+    if getattr(loss, "fn", None) is not sparse_categorical_crossentropy:
+        return None
+    arguments = getattr(loss, "_fn_kwargs", {})
+    return arguments.get("axis", -1), arguments.get("ignore_class")
+
+
+def _check_host_class_ids(y_true, y_pred, axis, ignore_class):
+    """:func:`check_class_ids` for labels given as numpy arrays, lists or numbers (host
+    memory, free to read); tensors are left alone (see the module docstring)."""
+    if isinstance(y_true, (np.ndarray, list, tuple, numbers.Number)):
+        num_classes = ops.shape(ops.convert_to_tensor(y_pred))[axis]
+        check_class_ids(y_true, num_classes, ignore_class)
 
 
 def ignore_class_mask(y_true, y_pred, ignore_class, axis=-1):
@@ -202,6 +262,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     if not ops.dtype(y_pred).startswith(("float", "bfloat")):
         y_pred = ops.cast(y_pred, config.floatx())
     labels = sparse_labels(y_true, y_pred, axis)
+    _check_host_class_ids(y_true, y_pred, axis, ignore_class)
     if ignore_class is None:
         return ops.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits,
                                                    axis=axis)
@@ -362,6 +423,11 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         self.from_logits = from_logits
         self.ignore_class = ignore_class
         self.axis = axis
+
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        # the labels are checked as given, before Loss.__call__ makes tensors of them
+        _check_host_class_ids(y_true, y_pred, self.axis, self.ignore_class)
+        return super().__call__(y_true, y_pred, sample_weight=sample_weight)
 
     def compute_loss_mask(self, y_true, y_pred):
         return ignore_class_mask(y_true, y_pred, self.ignore_class, self.axis)

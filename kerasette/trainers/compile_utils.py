@@ -57,10 +57,12 @@ class CompileLoss:
         self.built = False
         self.losses = []
         self.weights = []
+        self.prediction_shapes = []  # per output, the shape of the model's output
 
     def build(self, y_true, y_pred):
         from kerasette import losses as losses_module
         flat_pred = tree.flatten(y_pred)[0]
+        self.prediction_shapes = [tuple(ops.shape(p)) for p in flat_pred]
         names = self.output_names if len(self.output_names) == len(flat_pred) else [
             f"output_{i}" for i in range(len(flat_pred))]
         if isinstance(y_pred, dict):
@@ -106,6 +108,23 @@ class CompileLoss:
             term = value if weight == 1.0 else ops.multiply(value, weight)
             total = term if total is None else ops.add(total, term)
         return total, per_output
+
+    def check_class_labels(self, y_true, what="y"):
+        """Raises ``ValueError`` when an output whose loss takes integer class ids (the sparse
+        categorical cross-entropy) has a label in the host arrays ``y_true`` that is not a
+        class of that output (see :func:`kerasette.losses.probabilistic.check_class_ids`)."""
+        from kerasette.losses.probabilistic import check_class_ids, class_id_arguments
+        trues = flatten_outputs(y_true, self.output_names)
+        several = len(self.output_names) > 1
+        for name, loss, labels, shape in zip(self.output_names, self.losses, trues,
+                                             self.prediction_shapes):
+            arguments = None if loss is None or labels is None else class_id_arguments(loss)
+            if arguments is None:
+                continue
+            axis, ignore_class = arguments
+            where = f'{what} of output "{name}"' if several else what
+            check_class_ids(labels, shape[axis], ignore_class, where=where,
+                            loss_name=loss.name)
 
 
 def _as_loss(loss):

@@ -1,12 +1,18 @@
 """Turning what users pass to ``fit``/``evaluate``/``predict`` into batches.
 
 Accepted: numpy arrays (or lists/dicts of them for several inputs or outputs),
+nested Python lists of numbers (one array each, as ``np.asarray`` reads them),
 Python generators and iterators of ``(x, y)`` / ``(x, y, sample_weight)``, and
 ``keras.utils.PyDataset``-style sequences (``__len__`` and ``__getitem__``).
 Batches are numpy structures; float64 data is cast once to ``floatx``.
+
+What cannot be right is refused here, naming the input: counts that are not
+positive integers (``batch_size=0`` used to become 32, ``2.5`` became 2), data
+that are not numbers (strings, Python objects), and arrays without samples.
 """
 
 import math
+import numbers
 import warnings
 
 import numpy as np
@@ -15,20 +21,71 @@ from kerasette.backends import tree
 from kerasette.backends.config import floatx
 
 
-def _to_array(value):
+# the dtype kinds a model cannot take, and what they hold (for the error message)
+_NOT_NUMBERS = {"U": "strings", "S": "bytes", "O": "Python objects", "M": "dates",
+                "m": "time spans", "V": "raw records", "c": "complex numbers"}
+
+
+def check_count(value, argument, method, minimum=1, allow_none=True):
+    """``value`` as an int if it is an integer (Python or numpy, not bool) of at least
+    ``minimum`` (or None when ``allow_none``); else ``ValueError`` naming ``argument`` of
+    ``method``, the value and what was expected."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
+        kind = {0: "a non-negative integer", 1: "a positive integer"}.get(
+            minimum, f"an integer >= {minimum}")
+        raise ValueError(f"{method}(): {argument} must be {kind}"
+                         f"{' or None' if allow_none else ''}, got {value!r}.")
+    return int(value)
+
+
+def _is_nested_numbers(value):
+    """True when ``value`` is a list or tuple of numbers, nested to any depth (one array, as
+    ``np.asarray`` reads it), rather than a list of arrays (several inputs). Only the first
+    entry of each level is looked at: a large list is not walked twice."""
+    if not isinstance(value, (list, tuple)):
+        return False
+    while isinstance(value, (list, tuple)) and len(value):
+        value = value[0]
+    return isinstance(value, (list, tuple, numbers.Number, str, bytes, np.generic))
+
+
+def _to_array(value, what):
     if value is None:
         return None
     if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
         value = value.numpy()
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:  # numpy refuses ragged nested lists
+        raise ValueError(
+            f"{what} is a nested list whose rows differ in length, so it is not one array: pad "
+            f"the rows to one length, or give several inputs as a list of numpy arrays "
+            f"(numpy: {error})"
+        ) from None
+    if array.dtype.kind in _NOT_NUMBERS:
+        raise ValueError(
+            f"{what} has dtype {array.dtype} ({_NOT_NUMBERS[array.dtype.kind]}), which a model "
+            "cannot take: give numbers, e.g. np.asarray(values, dtype='float32') for numbers "
+            "stored as text, or integer ids for words and categories."
+        )
     if array.dtype == np.float64 or array.dtype == np.float16 and floatx() != "float16":
         array = array.astype(floatx())
     return array
 
 
-def standardize(data):
-    """Every leaf of ``data`` as a numpy array (float64 -> floatx)."""
-    return tree.map_structure(_to_array, data)
+def standardize(data, what="x"):
+    """Every array of ``data`` as a numpy array (float64 -> floatx); a nested list or tuple
+    of numbers becomes one array, a list, tuple or dict of arrays keeps its structure.
+    ``what`` names the data in errors (``"x"``, then ``"x[1]"``, ``"x['image']"`` inside)."""
+    if isinstance(data, dict):
+        return {key: standardize(value, f"{what}[{key!r}]") for key, value in data.items()}
+    if isinstance(data, (list, tuple)) and not _is_nested_numbers(data):
+        parts = [standardize(value, f"{what}[{i}]") for i, value in enumerate(data)]
+        return type(data)(*parts) if hasattr(data, "_fields") else type(data)(parts)
+    return _to_array(data, what)
 
 
 def unpack(batch):
@@ -45,6 +102,12 @@ def unpack(batch):
             f"{len(batch)} items."
         )
     return batch, None, None
+
+
+def _standardize_batch(batch):
+    """``(x, y, sample_weight)`` of a batch from a generator or a PyDataset, as arrays."""
+    return tuple(standardize(part, name) for part, name in zip(unpack(batch),
+                                                               ("x", "y", "sample_weight")))
 
 
 def num_samples(data, what):
@@ -95,12 +158,21 @@ class ArrayDataAdapter:
     With a ``seed``, pass ``p`` over the data is shuffled by ``default_rng([seed, p])``, so
     any batch can be found again from its index alone (:meth:`seek`): a resumed run draws the
     same batches as one that never stopped.
+
+    ``steps_per_epoch`` larger than one pass over the data continues into the next pass when
+    ``repeat`` (training); otherwise (evaluate, predict) every sample is used once, with a
+    warning, so that no prediction or loss counts a sample twice.
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 steps_per_epoch=None, rng=None, seed=None):
+                 steps_per_epoch=None, rng=None, seed=None, repeat=True, method="fit", role=""):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.size = num_samples(x, "x")
+        if self.size == 0:
+            leaves = tree.flatten(x)[0]
+            found = f"has shape {leaves[0].shape}" if leaves else "holds no arrays"
+            raise ValueError(f"{method}() received no samples: {role}x {found}. Give at least "
+                             "one sample.")
         if y is not None:
             y_size = num_samples(y, "y")
             if y_size != self.size:
@@ -113,16 +185,27 @@ class ArrayDataAdapter:
                 f"sample_weight has {num_samples(sample_weight, 'sample_weight')} entries for "
                 f"{self.size} samples."
             )
-        self.batch_size = int(batch_size or 32)
+        self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.rng = rng or np.random.default_rng()
         self.seed = seed
         self.full_steps = max(1, math.ceil(self.size / self.batch_size))
         self.steps_per_epoch = steps_per_epoch or self.full_steps
+        if not repeat and self.steps_per_epoch > self.full_steps:
+            warnings.warn(
+                f"The data has {self.full_steps} batches ({self.size} samples, batch_size="
+                f"{self.batch_size}), fewer than steps={self.steps_per_epoch}: {method}() uses "
+                "every sample once.", stacklevel=4)
+            self.steps_per_epoch = self.full_steps
         self._order = None
         self._position = 0
         self._pass = -1
         self._resume_step = 0  # the epoch after a seek starts at this step
+
+    def first_batch(self):
+        """The first batch in the data's own order, without moving through the epoch (enough
+        to build a model and its losses)."""
+        return self._take(np.arange(min(self.batch_size, self.size)))
 
     def seek(self, epoch, step=0):
         """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0), as if every
@@ -195,7 +278,7 @@ class GeneratorDataAdapter:
                         "per epoch), e.g. by looping forever.", stacklevel=3)
                 return
             steps += 1
-            yield tuple(standardize(part) for part in unpack(batch))
+            yield _standardize_batch(batch)
 
 
 class SequenceDataAdapter:
@@ -225,7 +308,7 @@ class SequenceDataAdapter:
         skip, self._skip = self._skip, 0
         self._epoch += 1
         for step, index in enumerate(order[skip: self.steps_per_epoch]):
-            yield tuple(standardize(part) for part in unpack(self.sequence[int(index)]))
+            yield _standardize_batch(self.sequence[int(index)])
         on_epoch_end = getattr(self.sequence, "on_epoch_end", None)
         if on_epoch_end is not None:
             on_epoch_end()
@@ -243,10 +326,12 @@ def is_generator(x):
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=False,
                      steps_per_epoch=None, class_weight=None, rng=None, check_values=True,
-                     role="", seed=None):
-    """The adapter for ``x`` (and ``y``, ``sample_weight``); ``role`` ("validation ") names
-    the data in errors. ``seed`` (array and sequence inputs) makes every epoch's shuffle a
-    function of (seed, epoch), so that a resumed run shuffles like an uninterrupted one."""
+                     role="", seed=None, method="fit"):
+    """The adapter for ``x`` (and ``y``, ``sample_weight``); ``role`` ("validation ") and
+    ``method`` ("fit", "evaluate", ...) name the data in errors. ``seed`` (array and sequence
+    inputs) makes every epoch's shuffle a function of (seed, epoch), so that a resumed run
+    shuffles like an uninterrupted one. Only ``fit`` continues past the end of arrays when
+    ``steps_per_epoch`` asks for more batches than they have."""
     if is_sequence(x) or is_generator(x):
         if y is not None:
             raise ValueError(
@@ -261,7 +346,9 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
         return GeneratorDataAdapter(x, steps_per_epoch=steps_per_epoch)
     if x is None:
         raise ValueError("No input data: x is None.")
-    x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+    x = standardize(x, f"{role}x")
+    y = standardize(y, f"{role}y")
+    sample_weight = standardize(sample_weight, f"{role}sample_weight")
     if check_values:
         check_finite(x, f"{role}x")
         if y is not None:
@@ -269,8 +356,9 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
     if class_weight is not None:
         weights = class_weights_to_sample_weights(y, class_weight)
         sample_weight = weights if sample_weight is None else sample_weight * weights
-    return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size or 32, shuffle=shuffle,
-                            steps_per_epoch=steps_per_epoch, rng=rng, seed=seed)
+    return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
+                            steps_per_epoch=steps_per_epoch, rng=rng, seed=seed,
+                            repeat=method == "fit", method=method, role=role)
 
 
 def split_validation(x, y, sample_weight, validation_split):
@@ -280,7 +368,11 @@ def split_validation(x, y, sample_weight, validation_split):
     if is_sequence(x) or is_generator(x):
         raise ValueError("validation_split is only supported for array inputs, not generators "
                          "or PyDatasets; pass validation_data instead.")
-    x, y, sample_weight = standardize(x), standardize(y), standardize(sample_weight)
+    x, y = standardize(x, "x"), standardize(y, "y")
+    sample_weight = standardize(sample_weight, "sample_weight")
+    # values are checked before the split, so an error gives the sample's own index
+    check_finite(x, "x")
+    check_finite(y, "y")
     size = num_samples(x, "x")
     split = int(math.floor(size * (1.0 - validation_split)))
     if split == 0 or split == size:

@@ -319,6 +319,12 @@ class Trainer:
         ``validation_split`` holds out the last fraction of the arrays (before shuffling);
         ``validation_data`` is ``(x_val, y_val[, sample_weight])`` or a generator.
 
+        Bad arguments are refused before any step, never replaced: ``batch_size``,
+        ``steps_per_epoch``, ``validation_steps``, ``validation_batch_size`` and
+        ``validation_freq`` must be positive integers, ``epochs`` and ``initial_epoch``
+        non-negative ones (numpy integers count, bools do not); integer class labels of a
+        sparse categorical loss must be classes of the model's output.
+
         Shuffling is reproducible and resumable: one seed is drawn from numpy's global
         generator when ``fit`` starts (so ``kerasette.utils.set_random_seed`` fixes it) and
         epoch ``k``'s order is a function of (that seed, ``k``) alone. A callback may move the
@@ -328,10 +334,16 @@ class Trainer:
         self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("fit")
+        check_count = data_adapters.check_count
+        batch_size = check_count(batch_size, "batch_size", "fit")
+        epochs = check_count(epochs, "epochs", "fit", minimum=0, allow_none=False)
+        initial_epoch = check_count(initial_epoch, "initial_epoch", "fit", minimum=0,
+                                    allow_none=False)
+        steps_per_epoch = check_count(steps_per_epoch, "steps_per_epoch", "fit")
+        validation_steps = check_count(validation_steps, "validation_steps", "fit")
+        validation_batch_size = check_count(validation_batch_size, "validation_batch_size", "fit")
+        validation_freq = check_count(validation_freq, "validation_freq", "fit", allow_none=False)
         if validation_split and validation_data is None:
-            # values are checked before the split, so an error gives the sample's own index
-            data_adapters.check_finite(data_adapters.standardize(x), "x")
-            data_adapters.check_finite(data_adapters.standardize(y), "y")
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)
         self._shuffle_seed = int(np.random.randint(0, 2**31 - 1))
@@ -352,6 +364,9 @@ class Trainer:
             first = next(iter(adapter.epoch()), None)
             if first is not None:
                 self._get_step("train", first[0], first[1])
+        self._check_class_labels(adapter)
+        if validation is not None:
+            self._check_class_labels(validation, "validation ")
         self.stop_training = False
         self._initial_epoch, self._initial_step = None, 0
         self._in_fit = True
@@ -371,7 +386,7 @@ class Trainer:
                 callback_list.on_epoch_begin(epoch)
                 logs = None
                 ran = first_step
-                for step, batch in enumerate(adapter.epoch(), start=first_step):
+                for step, batch in enumerate(self._batches(adapter), start=first_step):
                     callback_list.on_train_batch_begin(step)
                     logs = self._run_step("train", batch)
                     ran += 1
@@ -394,12 +409,42 @@ class Trainer:
         finally:
             self._in_fit = False
             self._initial_epoch, self._initial_step = None, 0
+            if not finished:
+                callback_list._on_train_failed()  # e.g. BackupAndRestore unlocks its folder
             if epochs > 0 and self.optimizer is not None and self.optimizer.built:
                 # with use_ema, the weights become their moving averages (as Keras 3)
                 self.optimizer.finalize_variable_values(self.trainable_weights)
         if finished:
             callback_list.on_train_end(logs=epoch_logs)
         return callback_list.history
+
+    def _check_class_labels(self, adapter, role=""):
+        """Refuses integer class labels outside ``[0, classes)`` of a sparse categorical loss,
+        checked once per call on the host arrays before any step: inside a step they would
+        give a finite, wrong loss (0.0 for -1), and checking them there would cost a
+        device-to-host read per step on a GPU. A generator's or PyDataset's labels are
+        checked batch by batch as they arrive, still on the host (:meth:`_batches`)."""
+        if isinstance(adapter, data_adapters.ArrayDataAdapter) and adapter.y is not None:
+            self._check_labels_of(adapter.y, f"{role}y", adapter.first_batch())
+
+    def _check_labels_of(self, labels, what, batch):
+        """The check of :meth:`_check_class_labels` on ``labels``. The number of classes is the
+        size of the model's output on the loss's class axis (the model and its losses are
+        built from ``batch``, an ``(x, y, ...)`` batch of the data, if they are not yet)."""
+        if self._compile_loss is None or labels is None:
+            return
+        if not self._compile_loss.built:
+            self._build_for_data(batch[0], batch[1])
+        self._compile_loss.check_class_labels(labels, what)
+
+    def _batches(self, adapter):
+        """The batches of one epoch of ``adapter``, a generator's or PyDataset's with their
+        labels checked (arrays were checked once, before the first step)."""
+        per_batch = not isinstance(adapter, data_adapters.ArrayDataAdapter)
+        for index, batch in enumerate(adapter.epoch()):
+            if per_batch:
+                self._check_labels_of(batch[1], f"y (batch {index})", batch)
+            yield batch
 
     def _metric_results(self):
         """The logs of the metrics' current state (an epoch resumed after its last batch)."""
@@ -429,12 +474,18 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics on the given data. Returns a float when the loss is the only
-        value, else a list in the order of ``metrics_names`` (a dict with ``return_dict``)."""
+        value, else a list in the order of ``metrics_names`` (a dict with ``return_dict``).
+
+        ``batch_size`` and ``steps`` must be positive integers (or None); ``steps`` beyond
+        the end of arrays stops there (with a warning): every sample counts once."""
         self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("evaluate")
+        batch_size = data_adapters.check_count(batch_size, "batch_size", "evaluate")
+        steps = data_adapters.check_count(steps, "steps", "evaluate")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=batch_size,
-                                                 steps_per_epoch=steps)
+                                                 steps_per_epoch=steps, method="evaluate")
+        self._check_class_labels(adapter)
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1,
                                      steps=getattr(adapter, "steps_per_epoch", None))
@@ -447,7 +498,7 @@ class Trainer:
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = None
-        for step, batch in enumerate(adapter.epoch()):
+        for step, batch in enumerate(self._batches(adapter)):
             callback_list.on_test_batch_begin(step)
             logs = self._run_step("test", batch)
             callback_list.on_test_batch_end(step, logs)
@@ -458,11 +509,16 @@ class Trainer:
     # ------------------------------------------------------------------ predict
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs on ``x`` as numpy arrays (every sample, the last partial batch
-        included), in the structure of the model's outputs."""
+        included), in the structure of the model's outputs. ``batch_size`` and ``steps`` must
+        be positive integers (or None); ``steps`` beyond the end of arrays stops there (with a
+        warning), so no sample is predicted twice. No samples at all is a ``ValueError``."""
         self._recheck()
         from kerasette.callbacks import CallbackList
+        batch_size = data_adapters.check_count(batch_size, "batch_size", "predict")
+        steps = data_adapters.check_count(steps, "steps", "predict")
         adapter = data_adapters.get_data_adapter(x, None, None, batch_size=batch_size,
-                                                 steps_per_epoch=steps, check_values=False)
+                                                 steps_per_epoch=steps, check_values=False,
+                                                 method="predict")
         callback_list = CallbackList(callbacks, add_progbar=verbose != 0, model=self,
                                      verbose=verbose, epochs=1,
                                      steps=getattr(adapter, "steps_per_epoch", None))
@@ -488,7 +544,8 @@ class Trainer:
         self._recheck()
         self._assert_compiled("train_on_batch")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x),
-                                                 class_weight=class_weight)
+                                                 class_weight=class_weight, method="train_on_batch")
+        self._check_class_labels(adapter)
         self.reset_metrics()
         logs = _pythonify(self._run_step("train", next(adapter.epoch())))
         return self._format_logs(logs, return_dict)
@@ -497,7 +554,9 @@ class Trainer:
         """The loss and metrics of one batch (metrics reset first)."""
         self._recheck()
         self._assert_compiled("test_on_batch")
-        adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x))
+        adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=_num(x),
+                                                 method="test_on_batch")
+        self._check_class_labels(adapter)
         self.reset_metrics()
         logs = _pythonify(self._run_step("test", next(adapter.epoch())))
         return self._format_logs(logs, return_dict)

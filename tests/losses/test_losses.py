@@ -424,3 +424,30 @@ def test_subclassing_loss(backend):
     assert_close(loss(y_true, y_pred), 3 * np.abs(y_pred - y_true).mean())
     with pytest.raises(NotImplementedError):
         losses.Loss()(y_true, y_pred)
+
+
+def test_class_labels_out_of_range_in_a_direct_call(backend):
+    """Called directly on host labels (numpy arrays, lists), the sparse cross-entropy checks
+    them as PyTorch does: a label outside [0, classes) is an error, not a finite loss (-1
+    used to give 0.0). ``ignore_class`` is allowed; tensors are left to the trainer, which
+    checks the host data once per fit/evaluate."""
+    probs = DATA["sparse"][1]  # 4 classes
+    for labels, bad, sample in ((np.array([0, 1, -1, 2, 0, 1, 3, 0]), -1, 2),
+                                ([0, 1, 2, 3, 4, 1, 3, 0], 4, 4),
+                                (np.array([[0], [1], [2], [3], [0], [1], [2.5], [0]]), 2.5, 6)):
+        for call in (lambda: losses.SparseCategoricalCrossentropy()(labels, probs),
+                     lambda: losses.sparse_categorical_crossentropy(labels, probs),
+                     lambda: kerasette.metrics.SparseCategoricalCrossentropy().update_state(
+                         labels, probs)):
+            with pytest.raises(ValueError) as error:
+                call()
+            message = str(error.value)
+            assert f"label {bad}" in message and f"sample {sample}" in message, message
+            assert "4 classes" in message and "[0, 3]" in message, message
+    ignored = np.array([0, 1, -1, 2, 0, 1, 3, 0])
+    assert float(losses.SparseCategoricalCrossentropy(ignore_class=-1)(ignored, probs)) > 0
+    # the class axis decides the number of classes
+    labels, logits = DATA["sequence"]
+    channels_first = np.transpose(logits, (0, 2, 1))
+    with pytest.raises(ValueError, match=r"label 4 .*4 classes"):
+        losses.sparse_categorical_crossentropy(labels + 1, channels_first, from_logits=True, axis=1)

@@ -4,7 +4,9 @@ Bad input fails early with a clear error that says what was wrong, where, and wh
 be right: a wrong input shape (the model or layer and both shapes), x and y of different
 lengths, unknown string identifiers (the valid names listed), integer labels with a
 categorical loss, NaN in the data, ``fit`` before ``compile``, ``predict`` on the wrong
-rank. The exception types are Keras 3's (``ValueError``).
+rank; counts that are not positive integers (``batch_size=0``, ``steps=2.5``), class labels
+outside the model's classes, strings in the data, no samples, ``Input((-1,))``. The
+exception types are Keras 3's (``ValueError``).
 
 Then the ways of feeding data, checked with numbers: generators and ``PyDataset``
 (the same weights as the same batches from arrays), ``validation_split`` and
@@ -461,3 +463,232 @@ def test_verbose_1_on_a_terminal_draws_a_live_bar(numpy_backend, capsys):
     final_lines = [part for part in text.split("\r") if "5/5" in part]
     assert len(final_lines) == 2 and all("loss: " in part and "accuracy: " in part
                                          for part in final_lines)
+
+
+# ============================================================================ bad arguments
+# (method, argument, bad values): each must be refused before any step runs, naming the
+# argument and the value; a silent fallback (0 -> 32, 2.5 -> 2, -1 -> one sample short)
+# would train or score on other data than asked for
+BAD_ARGUMENTS = [
+    ("predict", "batch_size", [-1, 0, 2.5, True, "4"]),
+    ("predict", "steps", [-1, 0, 2.5, False]),
+    ("evaluate", "batch_size", [-1, 0, 2.5, True]),
+    ("evaluate", "steps", [-1, 0, 1.0]),
+    ("fit", "batch_size", [-1, 0, 2.5, True]),
+    ("fit", "steps_per_epoch", [-1, 0, 2.5]),
+    ("fit", "validation_steps", [-1, 0, 2.5]),
+    ("fit", "validation_batch_size", [-1, 0, 2.5]),
+    ("fit", "validation_freq", [0, -2, 1.5]),
+    ("fit", "epochs", [-1, 2.5, True, "3"]),
+    ("fit", "initial_epoch", [-1, 0.5, None]),
+]
+
+
+@pytest.mark.parametrize("method, argument, values", BAD_ARGUMENTS,
+                         ids=[f"{m}-{a}" for m, a, _ in BAD_ARGUMENTS])
+def test_bad_counts_are_refused_naming_the_argument(backend, method, argument, values):
+    x, y = data(n=10)
+    model = compiled()
+    before = model.get_weights()
+    for value in values:
+        kwargs = {argument: value, "verbose": 0}
+        if method == "fit" and argument.startswith("validation"):
+            kwargs["validation_data"] = (x, y)
+        call = {"predict": lambda: model.predict(x, **kwargs),
+                "evaluate": lambda: model.evaluate(x, y, **kwargs),
+                "fit": lambda: model.fit(x, y, **kwargs)}[method]
+        with pytest.raises(ValueError) as info:
+            call()
+        message = str(info.value)
+        assert f"{method}()" in message and argument in message and repr(value) in message, message
+        expected = "non-negative integer" if argument in ("epochs", "initial_epoch") else (
+            "positive integer")
+        assert expected in message, message
+    # nothing was trained
+    for after, weights in zip(model.get_weights(), before):
+        np.testing.assert_array_equal(after, weights)
+
+
+def test_numpy_integers_are_integers(numpy_backend):
+    x, y = data(n=10)
+    model = compiled()
+    expected = model.predict(x, batch_size=4, verbose=0)
+    np.testing.assert_array_equal(
+        model.predict(x, batch_size=np.int64(4), steps=np.int32(3), verbose=0), expected)
+    assert model.evaluate(x, y, batch_size=np.int16(4), verbose=0) == pytest.approx(
+        model.evaluate(x, y, batch_size=4, verbose=0), rel=1e-6)
+    history = model.fit(x, y, batch_size=np.int64(4), epochs=np.int64(3), initial_epoch=np.int8(1),
+                        steps_per_epoch=np.uint8(2), validation_data=(x, y),
+                        validation_freq=np.int64(2), validation_batch_size=np.int32(5),
+                        validation_steps=np.int64(1), verbose=0)
+    assert history.epoch == [1, 2] and iterations(model) == 4
+    assert len(history.history["val_loss"]) == 1  # epoch 2 only (the second of every two)
+    # epochs=0 (or initial_epoch >= epochs) is a valid fit that trains nothing, as in Keras
+    assert model.fit(x, y, epochs=0, verbose=0).epoch == [] and iterations(model) == 4
+
+
+def test_steps_past_the_end_of_arrays_stop_evaluate_and_predict(numpy_backend):
+    """More ``steps`` than the arrays have batches: every sample once (Keras 3), never a
+    wrap-around that repeats rows in the predictions or counts samples twice in the loss."""
+    x, y = data(n=10)
+    model = compiled()
+    everything = model.predict(x, batch_size=4, verbose=0)
+    with pytest.warns(UserWarning, match=r"3 batches.*steps=5"):
+        more = model.predict(x, batch_size=4, steps=5, verbose=0)
+    np.testing.assert_array_equal(more, everything)
+    np.testing.assert_array_equal(model.predict(x, batch_size=4, steps=2, verbose=0),
+                                  everything[:8])
+    with pytest.warns(UserWarning, match=r"3 batches.*steps=5"):
+        loss = model.evaluate(x, y, batch_size=4, steps=5, verbose=0)
+    assert loss == pytest.approx(float(np.mean(cross_entropy(everything, y))), rel=1e-5)
+
+
+# ============================================================================ bad labels
+def test_class_labels_out_of_range_are_refused(backend):
+    """Labels outside [0, classes) in a sparse categorical cross-entropy: PyTorch raises, and
+    so do we, from the host arrays before any step (a finite loss, 0.0 for -1, otherwise)."""
+    x, y = data()
+    for bad_label, sample in ((-1, 5), (3, 12), (1.5, 0)):
+        labels = y.astype("float32" if bad_label == 1.5 else "int64")
+        labels[sample] = bad_label
+        for loss in ("sparse_categorical_crossentropy",
+                     keras.losses.SparseCategoricalCrossentropy()):
+            model = compiled(loss=loss)
+            before = model.get_weights()
+            with pytest.raises(ValueError) as info:
+                model.fit(x, labels, verbose=0)
+            message = str(info.value)
+            assert f"label {bad_label}" in message and f"sample {sample}" in message, message
+            assert "3 classes" in message and "[0, 2]" in message, message
+            for after, weights in zip(model.get_weights(), before):
+                np.testing.assert_array_equal(after, weights)
+            with pytest.raises(ValueError, match=rf"label {bad_label}.*3 classes"):
+                model.evaluate(x, labels, verbose=0)
+        with pytest.raises(ValueError, match=rf"validation y.*label {bad_label}.*3 classes"):
+            compiled().fit(x, y, validation_data=(x, labels), verbose=0)
+        with pytest.raises(ValueError, match=rf"label {bad_label}.*3 classes"):
+            compiled().fit(x, labels[:, None], verbose=0)  # (n, 1) labels alike
+
+
+def test_class_labels_out_of_range_from_a_generator(numpy_backend):
+    """A generator's labels are checked batch by batch as they arrive, before each step."""
+    x, y = data()
+    labels = y.copy()
+    labels[10] = 3  # batch 1, sample 2
+    model = compiled()
+    batches = ((x[i:i + 8], labels[i:i + 8]) for i in range(0, 40, 8))
+    with pytest.raises(ValueError, match=r"y \(batch 1\) has label 3 \(sample 2\).*3 classes"):
+        model.fit(batches, epochs=1, verbose=0)
+    assert iterations(model) == 1  # batch 0 trained, batch 1 refused
+    with pytest.raises(ValueError, match=r"y \(batch 1\) has label 3 \(sample 2\)"):
+        model.evaluate(Batches(x, labels, batch_size=8), verbose=0)
+
+
+def test_class_labels_out_of_range_name_the_output(backend):
+    x, y = data()
+    a = keras.Input((6,), name="features")
+    kind = layers.Dense(4, activation="softmax", name="kind")(a)
+    size = layers.Dense(1, name="size")(a)
+    model = keras.Model(a, {"kind": kind, "size": size})
+    model.compile(optimizer="sgd", loss={"kind": "sparse_categorical_crossentropy", "size": "mse"})
+    # "size" is a regression target: 7.0 is no class, and not checked as one
+    targets = {"kind": np.where(y == 2, 4, y), "size": np.full(40, 7.0, "float32")}
+    with pytest.raises(ValueError) as info:
+        model.fit(x, targets, verbose=0)
+    message = str(info.value)
+    assert '"kind"' in message and "label 4" in message and "4 classes" in message, message
+
+
+def test_ignore_class_labels_are_allowed(numpy_backend):
+    x, y = data()
+    labels = y.copy()
+    labels[::4] = -1
+    model = compiled(loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=-1))
+    kept = labels != -1
+    expected = float(np.mean(cross_entropy(model.predict(x, verbose=0)[kept], labels[kept])))
+    assert model.evaluate(x, labels, batch_size=40, verbose=0) == pytest.approx(expected, rel=1e-5)
+    labels[1] = 3  # still out of range
+    with pytest.raises(ValueError, match=r"label 3 .*sample 1"):
+        model.fit(x, labels, verbose=0)
+
+
+# ============================================================================ bad data
+def test_python_lists_are_arrays(backend):
+    """Nested lists of numbers are one array (as ``np.asarray``): the same training as the
+    arrays; a list of arrays stays a list of inputs."""
+    x, y = data(n=16)
+    model = compiled()
+    np.testing.assert_allclose(model.predict(x.tolist(), verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+    assert model.evaluate(x.tolist(), y.tolist(), verbose=0) == pytest.approx(
+        model.evaluate(x, y, verbose=0), rel=1e-6)
+    keras.utils.set_random_seed(1)
+    from_lists = compiled()
+    from_lists.fit(x.tolist(), tuple(y.tolist()), batch_size=8, shuffle=False, verbose=0)
+    keras.utils.set_random_seed(1)
+    from_arrays = compiled()
+    from_arrays.fit(x, y, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(from_lists.get_weights(), from_arrays.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
+
+    left, right = keras.Input((4,), name="left"), keras.Input((2,), name="right")
+    joined = keras.Model([left, right], layers.Dense(1, name="out")(
+        layers.Concatenate()([left, right])))
+    expected = joined.predict([x[:, :4], x[:, 4:]], verbose=0)
+    assert expected.shape == (16, 1)
+    np.testing.assert_allclose(joined.predict([x[:, :4], x[:, 4:].tolist()], verbose=0), expected,
+                               rtol=1e-6)
+
+
+def test_strings_and_objects_are_refused_naming_the_input(backend):
+    x, y = data(n=10)
+    words = np.array([["a"] * 6] * 10)
+    with pytest.raises(ValueError, match=r"x has dtype <U1 \(strings\)"):
+        compiled().fit(words, y, verbose=0)
+    with pytest.raises(ValueError, match=r"y has dtype <U3 \(strings\)"):
+        compiled().fit(x, np.array(["cat"] * 10), verbose=0)
+    with pytest.raises(ValueError, match=r"x has dtype object"):
+        classifier().predict(x.astype(object), verbose=0)
+    with pytest.raises(ValueError, match=r"validation x has dtype <U1"):
+        compiled().fit(x, y, validation_data=(words, y), verbose=0)
+    left, right = keras.Input((4,)), keras.Input((2,))
+    joined = keras.Model([left, right], layers.Concatenate()([left, right]))
+    with pytest.raises(ValueError, match=r"x\[1\] has dtype <U1"):
+        joined.predict([x[:, :4], words[:, :2]], verbose=0)
+    with pytest.raises(ValueError, match=r"x is a nested list .*not one array"):
+        classifier().predict([[0.0] * 6, [0.0] * 5], verbose=0)  # ragged rows
+
+
+def test_no_samples_is_an_error(backend):
+    x, y = data()
+    model = compiled()
+    for method, call in [("fit", lambda: model.fit(x[:0], y[:0], verbose=0)),
+                         ("evaluate", lambda: model.evaluate(x[:0], y[:0], verbose=0)),
+                         ("predict", lambda: model.predict(x[:0], verbose=0)),
+                         ("train_on_batch", lambda: model.train_on_batch(x[:0], y[:0])),
+                         ("test_on_batch", lambda: model.test_on_batch(x[:0], y[:0]))]:
+        with pytest.raises(ValueError, match=rf"{method}\(\) received no samples: x has shape "
+                                             r"\(0, 6\)"):
+            call()
+    with pytest.raises(ValueError, match=r"fit\(\) received no samples: validation x"):
+        model.fit(x, y, validation_data=(x[:0], y[:0]), verbose=0)
+    with pytest.raises(ValueError, match=r"predict\(\) received no samples: x has shape \(0,\)"):
+        model.predict([], verbose=0)
+    assert iterations(model) == 0
+
+
+def test_input_shape_must_be_sizes_or_none(backend):
+    for shape, bad in [((-1,), "-1"), ((28, -1), "-1"), ((2.5,), "2.5"), (("3",), "'3'"),
+                       ((True, 2), "True")]:
+        with pytest.raises(ValueError) as info:
+            keras.Input(shape, name="pixels")
+        message = str(info.value)
+        assert '"pixels"' in message and str(shape) in message and bad in message, message
+        assert "None" in message  # says how to write an unknown size
+    with pytest.raises(ValueError, match=r"-4"):
+        keras.Input((3,), batch_size=-4)
+    with pytest.raises(ValueError, match=r"\(None, -1\)"):
+        keras.Input(batch_shape=(None, -1))
+    # None (unknown), 0 (an empty axis, as Keras) and numpy integers are sizes
+    assert keras.Input((None, 0, np.int64(3))).shape == (None, None, 0, 3)
+    assert keras.Input((3,), batch_size=np.int32(8)).shape == (8, 3)
