@@ -1,7 +1,9 @@
 """BackupAndRestore: resume an interrupted ``fit`` exactly where its last backup left it."""
 
+import contextlib
 import json
 import os
+import warnings
 
 import numpy as np
 
@@ -11,8 +13,16 @@ from kerasette.backends import seed as seed_module
 from kerasette.callbacks.callback import Callback
 from kerasette.saving import file_io
 
+try:
+    import fcntl
+except ImportError:  # Windows: importing works, but the folder is not locked there
+    fcntl = None
+
 _METADATA = "training_metadata.json"
 _FORMAT = "kerasette.BackupAndRestore/1"
+#: The lock file in the backup folder: locked (``flock``) while a run uses the folder, and
+#: holding that run's process id for the error another run gets.
+_LOCK = ".lock"
 
 
 class BackupAndRestore(Callback):
@@ -33,6 +43,13 @@ class BackupAndRestore(Callback):
     ``training_metadata.json`` is replaced (write and rename) to point at them, then the
     files of older backups are removed. A process killed at any moment leaves the
     previous backup or the new one, never a mix.
+
+    One run at a time: from the start of ``fit`` to its end (normal or by an exception) the
+    folder is locked (``flock`` on ``backup_dir/.lock``). Another run on the same folder, in
+    another process or this one, fails at its start, naming the folder and the process
+    that holds it, before it restores or deletes anything. The operating system lets go of
+    the lock when its process dies, so a run that was killed never blocks the next one.
+    (Not on Windows, which has no ``flock``: there the folder is not locked.)
 
     Args:
         backup_dir: the folder of the backup; used by this callback alone.
@@ -67,6 +84,8 @@ class BackupAndRestore(Callback):
         self.delete_checkpoint = delete_checkpoint
         self._metadata_path = os.path.join(self.backup_dir, _METADATA)
         self._previous_metadata_path = self._metadata_path + ".bkp"
+        self._lock_path = os.path.join(self.backup_dir, _LOCK)
+        self._lock = None  # the open lock file while this callback's fit runs
         self._batches_seen_since_last_saving = 0
         self._current_epoch = 0
         self._generation = 0
@@ -74,6 +93,7 @@ class BackupAndRestore(Callback):
 
     # ------------------------------------------------------------------ restoring
     def on_train_begin(self, logs=None):
+        self._lock_folder()
         self._batches_seen_since_last_saving = 0
         self.restored_from = None
         candidates = [self._metadata_path]
@@ -215,13 +235,80 @@ class BackupAndRestore(Callback):
                     pass
 
     def on_train_end(self, logs=None):
-        if not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
-            return
-        for name in os.listdir(self.backup_dir):
-            # ".ckpt-..." and ".training_metadata.json..." are temporaries of a killed run
-            if name.lstrip(".").startswith(("ckpt-", _METADATA)):
-                os.remove(os.path.join(self.backup_dir, name))
+        try:
+            if not self.delete_checkpoint or not os.path.isdir(self.backup_dir):
+                return
+            for name in os.listdir(self.backup_dir):
+                # ".ckpt-..." and ".training_metadata.json..." are temporaries of a killed run
+                if name.lstrip(".").startswith(("ckpt-", _METADATA)):
+                    os.remove(os.path.join(self.backup_dir, name))
+        finally:
+            self._unlock_folder()
         try:
             os.rmdir(self.backup_dir)  # only when nothing else is in it
         except OSError:
             pass
+
+    def _on_train_failed(self):
+        # fit raised: no on_train_end (as in Keras 3), but the folder is free again
+        self._unlock_folder()
+
+    # ------------------------------------------------------------------ one run per folder
+    def _lock_folder(self):
+        """Locks the backup folder for this run (see the class docstring); a no-op when this
+        callback holds it already.
+
+        Raises:
+            RuntimeError: another run holds the folder; names it and that run's process.
+        """
+        if self._lock is not None or fcntl is None:
+            return
+        os.makedirs(self.backup_dir, exist_ok=True)
+        while True:
+            lock = open(self._lock_path, "a+b")  # held open until the run ends
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                lock.seek(0)
+                holder = lock.read(32).decode("ascii", "replace").strip()
+                lock.close()
+                raise RuntimeError(self._in_use_message(holder)) from None
+            except OSError as error:  # a filesystem without locks (some network ones)
+                lock.close()
+                warnings.warn(f"BackupAndRestore cannot lock {self.backup_dir!r} ({error}): "
+                              "another run using the same folder would go unnoticed.",
+                              stacklevel=2)
+                return
+            # the run before may have removed the file between our open and our lock: then
+            # the lock is on a file nobody else sees, so lock the one the path names now
+            try:
+                current = os.path.samestat(os.fstat(lock.fileno()), os.stat(self._lock_path))
+            except FileNotFoundError:
+                current = False
+            if current:
+                break
+            lock.close()
+        lock.truncate(0)
+        lock.write(f"{os.getpid()}\n".encode("ascii"))
+        lock.flush()
+        self._lock = lock
+
+    def _in_use_message(self, holder):
+        if holder == str(os.getpid()):
+            who = f"process {holder} (this process: another BackupAndRestore callback)"
+        else:
+            who = f"process {holder}" if holder.isdigit() else "a process just starting"
+        return (f"BackupAndRestore cannot use the folder {self.backup_dir!r}: another run is "
+                f"training with it ({who}; lock file {self._lock_path}). Two runs sharing a "
+                "backup folder would restore each other's state and delete each other's "
+                "files. Give each run its own backup_dir, or wait until that run ends.")
+
+    def _unlock_folder(self):
+        """Lets go of the folder; the lock file is removed first, while still held, so that
+        a run opening it afterwards gets a new one."""
+        lock, self._lock = self._lock, None
+        if lock is None:
+            return
+        with contextlib.suppress(OSError):
+            os.remove(self._lock_path)
+        lock.close()

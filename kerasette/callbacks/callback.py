@@ -65,6 +65,11 @@ class Callback:
     def on_train_end(self, logs=None):
         """Called once when ``fit`` ends (also after an early stop)."""
 
+    def _on_train_failed(self):
+        """Called when ``fit`` ends by an exception, where :meth:`on_train_end` is not called
+        (as in Keras 3): a callback lets go of what it holds for the run (BackupAndRestore's
+        lock on its folder). kerasette only; it must not raise."""
+
     def on_test_begin(self, logs=None):
         """Called when ``evaluate`` (or validation) starts."""
 

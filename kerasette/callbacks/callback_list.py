@@ -56,6 +56,10 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_params(params)
 
+    def _on_train_failed(self):
+        for callback in self.callbacks:
+            callback._on_train_failed()
+
 
 def _forward(name):
     # arguments are passed on by position, as Keras 3 does, so a LambdaCallback's function

@@ -29,7 +29,8 @@ RemoteFile.__doc__ = """A file of a dataset on its mirror: file ``name``, its ``
 
 
 class ChecksumError(ValueError):
-    """A downloaded file is not the expected one (wrong size or SHA-256); it was deleted."""
+    """A file is not the expected one (wrong size or SHA-256): a download (it was deleted),
+    or a file found on disk (see :mod:`kerasette.datasets.verify`)."""
 
 
 class DownloadError(OSError):

@@ -29,8 +29,9 @@ BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 # - The same SHA-256 and sizes are recorded independently by TensorFlow Datasets
 #   (tensorflow_datasets/url_checksums/fashion_mnist.txt, for Zalando's S3 mirror).
 # So a local Debian file cannot be checked against these hashes (its header differs), but its
-# content is upstream's; tests/datasets/test_fashion_mnist.py rebuilds the upstream files
-# from Debian's the same way and checks these hashes whenever the package is installed.
+# data is upstream's: files on disk are checked against the hashes of their data
+# (DATA_SHA256, below). tests/datasets/test_fashion_mnist.py rebuilds the upstream files from
+# Debian's the same way and checks both sets of hashes whenever the package is installed.
 _UPSTREAM = {  # file: (SHA-256, size in bytes)
     "train-images-idx3-ubyte.gz":
         ("3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84", 26421880),
@@ -43,6 +44,16 @@ _UPSTREAM = {  # file: (SHA-256, size in bytes)
 }
 #: ``{local file name: RemoteFile}``: what a download fetches (the same names on both sides).
 REMOTE = {name: RemoteFile(name, sha256, size) for name, (sha256, size) in _UPSTREAM.items()}
+#: The SHA-256 of each file's data (decompressed), keyed as
+#: :data:`~kerasette.datasets.idx.FILES`: what every copy on disk is checked against before
+#: use, whatever its gzip header (upstream's, Debian's) or none. Computed from Debian's files,
+#: whose data is upstream's (test_fashion_mnist.py rebuilds upstream's files from them).
+DATA_SHA256 = {
+    "x_train": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "y_train": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "x_test": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "y_test": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
 
 _HOW_TO_GET = {
     "files": "Fashion-MNIST is four IDX files (train-images-idx3-ubyte, "
@@ -65,7 +76,10 @@ def load_data():
     ``/usr/share/datasets/fashion-mnist/`` (Debian: ``apt-get install dataset-fashion-mnist``),
     in that order. Only when none holds them are they downloaded from Keras's mirror (or
     ``$KERASETTE_DATASETS_MIRROR``) into ``~/.kerasette/datasets/fashion-mnist/``, each
-    checked against its known SHA-256.
+    checked against its known SHA-256. Wherever they are found, their data is checked
+    against :data:`DATA_SHA256` before use (once per version of a file; see
+    :mod:`kerasette.datasets.verify`): a bad file in ``~/.kerasette/datasets`` is replaced,
+    with a warning; any other is an error.
 
     Returns:
         ``(x_train, y_train), (x_test, y_test)``: uint8 arrays of shapes (60000, 28, 28),
@@ -74,7 +88,8 @@ def load_data():
     Raises:
         FileNotFoundError: the files are nowhere on disk and cannot be downloaded; the
             message says how to provide them.
-        ValueError: a file is damaged (truncated, not IDX), or a download was corrupt.
+        ChecksumError: (a ValueError) a file found is not Fashion-MNIST's (the message names
+            it, with the SHA-256 expected and found), or a download was corrupt.
 
     Example:
         >>> (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
@@ -82,5 +97,6 @@ def load_data():
         ((60000, 28, 28), 'Ankle boot')
     """
     paths = locate(NAME, lambda folder, named: find_idx_files(folder), REMOTE, BASE_URL,
-                   _HOW_TO_GET, system_folder=SYSTEM_FOLDER)
+                   _HOW_TO_GET, system_folder=SYSTEM_FOLDER,
+                   expected=lambda found: {found[key]: DATA_SHA256[key] for key in found})
     return read_idx_dataset(paths)

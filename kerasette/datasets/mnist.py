@@ -41,8 +41,12 @@ def load_data(path="mnist.npz"):
     folders only, the four IDX files (``.gz`` or uncompressed; they have the same names as
     Fashion-MNIST's, so a shared folder could not tell them apart). Only when none holds
     them is ``mnist.npz`` downloaded from Keras's mirror (or ``$KERASETTE_DATASETS_MIRROR``)
-    into ``~/.kerasette/datasets/mnist/``, checked against its known SHA-256. The ``.npz``
-    is read with ``allow_pickle=False``: it can hold arrays only, never code.
+    into ``~/.kerasette/datasets/mnist/``. Wherever it is found, the ``.npz`` is checked
+    against the SHA-256 of Keras's ``mnist.npz`` before it is read (once per version of the
+    file; see :mod:`kerasette.datasets.verify`): a bad one in ``~/.kerasette/datasets`` is
+    replaced, with a warning; any other is an error. The IDX files have no published hash
+    and are checked for shape only. The ``.npz`` is read with ``allow_pickle=False``: it
+    can hold arrays only, never code.
 
     Args:
         path: the name of the ``.npz`` file to look for and to download to (relative to
@@ -55,8 +59,9 @@ def load_data(path="mnist.npz"):
     Raises:
         FileNotFoundError: the files are nowhere on disk and cannot be downloaded; the
             message says how to provide them.
-        ValueError: a file is damaged (not an npz, arrays missing, not IDX), or a download
-            was corrupt.
+        ChecksumError: (a ValueError) the ``.npz`` found is not Keras's ``mnist.npz`` (the
+            message names it, with the SHA-256 expected and found), or a download was corrupt.
+        ValueError: IDX files are damaged (not IDX, or disagreeing).
 
     Example:
         >>> (x_train, y_train), (x_test, y_test) = mnist.load_data()
@@ -71,8 +76,12 @@ def load_data(path="mnist.npz"):
             return npz
         return find_idx_files(folder) if named else None
 
+    def expected(found):
+        # Keras publishes the hash of mnist.npz only; the IDX files are checked for shape
+        return {} if isinstance(found, dict) else {found: REMOTE.sha256}
+
     found = locate(NAME, find, {path: REMOTE}, BASE_URL, _HOW_TO_GET,
-                   system_folder=SYSTEM_FOLDER)
+                   system_folder=SYSTEM_FOLDER, expected=expected)
     if isinstance(found, dict):
         return read_idx_dataset(found)
     return read_npz(found)

@@ -1,12 +1,13 @@
 """BackupAndRestore: a run killed mid-epoch (SIGKILL) and started again ends at the same
 weights as a run never interrupted; backups are atomic; a corrupt latest backup falls back
-to the previous one."""
+to the previous one; two live runs never share a folder."""
 
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -138,3 +139,126 @@ def test_argument_checks(tmp_path):
         keras.callbacks.BackupAndRestore("")
     with pytest.raises(ValueError, match="save_freq"):
         keras.callbacks.BackupAndRestore(str(tmp_path), save_freq="batch")
+
+
+# ------------------------------------------------------------------ one run per folder
+HOLDER = os.path.join(os.path.dirname(__file__), "hold_backup_folder.py")
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Starts hold_backup_folder.py on ``tmp_path/backup``; yields ``(process, backup
+    folder, ready file)`` once the run sits at epoch 1 (its epoch-0 backup written). The
+    run is ended (deleting the ready file lets it finish) or killed by the test; whatever is
+    left is killed at teardown."""
+    backup, ready = tmp_path / "backup", tmp_path / "ready"
+    process = subprocess.Popen([sys.executable, HOLDER, str(backup), str(ready)],
+                               env=dict(os.environ, KERASETTE_BACKEND="numpy"),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(6000):
+            if ready.exists() or process.poll() is not None:
+                break
+            time.sleep(0.02)
+        assert ready.exists(), process.communicate()[1]
+        yield process, backup, ready
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+def backup_files(folder):
+    """``{name: bytes}`` of the backup files in ``folder`` (not the lock)."""
+    return {name: (folder / name).read_bytes() for name in os.listdir(folder)
+            if name != ".lock"}
+
+
+def test_a_second_live_run_is_refused_naming_the_folder_and_the_holder(holder):
+    process, backup, ready = holder
+    before = backup_files(backup)
+    assert "training_metadata.json" in before
+    x, y = make_data()
+    model = make_model()
+    weights = model.get_weights()
+    with pytest.raises(RuntimeError) as info:
+        model.fit(x, y, epochs=3, verbose=0,
+                  callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    message = str(info.value)
+    assert repr(str(backup)) in message and f"process {process.pid}" in message
+    assert "this process" not in message
+    # refused before touching anything: nothing restored, nothing deleted or written
+    assert backup_files(backup) == before
+    for a, b in zip(model.get_weights(), weights):
+        np.testing.assert_array_equal(a, b)
+    ready.unlink()  # the holder trains on to the end, its backup intact
+    assert process.wait(timeout=120) == 0, process.stderr.read()
+    assert json.loads((backup / "training_metadata.json").read_text())["epoch"] == 3
+    # and the folder is free again
+    history = model.fit(x, y, epochs=4, verbose=0,
+                        callbacks=[keras.callbacks.BackupAndRestore(str(backup))])
+    assert history.epoch == [3]
+
+
+def test_a_lock_left_by_a_killed_run_is_taken_over(holder):
+    process, backup, _ = holder
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    assert (backup / ".lock").read_text().split() == [str(process.pid)]  # left behind
+    x, y = make_data()
+    model = make_model()
+    holders = []
+    spy = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: holders.append((backup / ".lock").read_text()))
+    history = model.fit(x, y, epochs=3, verbose=0,
+                        callbacks=[keras.callbacks.BackupAndRestore(str(backup)), spy])
+    assert history.epoch == [1, 2]  # resumed after the killed run's epoch 0
+    assert holders == [f"{os.getpid()}\n"] * 2
+    assert not backup.exists()
+
+
+def test_two_callbacks_of_one_process_on_one_folder(tmp_path):
+    model = make_model()
+    first = keras.callbacks.BackupAndRestore(str(tmp_path))
+    second = keras.callbacks.BackupAndRestore(str(tmp_path))
+    for callback in (first, second):
+        callback.set_model(model)
+    first.on_train_begin()
+    with pytest.raises(RuntimeError, match=f"process {os.getpid()} \\(this process"):
+        second.on_train_begin()
+    first.on_train_begin()  # the holder itself may begin again
+    first.on_train_end()
+    second.on_train_begin()
+    second.on_train_end()
+    assert not tmp_path.exists()  # delete_checkpoint: the lock file goes with the folder
+
+
+def test_the_lock_is_released_when_fit_ends_or_raises(tmp_path):
+    x, y = make_data()
+    model = make_model()
+    backup = keras.callbacks.BackupAndRestore(str(tmp_path), delete_checkpoint=False)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        model.fit(x, y, epochs=3, verbose=0, callbacks=[backup, Interrupt(1)])
+    assert ".lock" not in os.listdir(tmp_path)
+    # another callback (another open file: flock would refuse it while one is held)
+    history = model.fit(x, y, epochs=3, verbose=0,
+                        callbacks=[keras.callbacks.BackupAndRestore(str(tmp_path),
+                                                                    delete_checkpoint=False)])
+    assert history.epoch == [1, 2]
+    assert ".lock" not in os.listdir(tmp_path)
+    history = model.fit(x, y, epochs=4, verbose=0, callbacks=[backup])
+    assert history.epoch == [3]
+
+
+def test_without_flock_the_folder_is_not_locked(tmp_path, monkeypatch):
+    # Windows has no fcntl: the module imports and fit works, unlocked
+    from kerasette.callbacks import backup_and_restore
+    monkeypatch.setattr(backup_and_restore, "fcntl", None)
+    x, y = make_data()
+    model = make_model()
+    seen = []
+    spy = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append(sorted(os.listdir(tmp_path))))
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[
+        keras.callbacks.BackupAndRestore(str(tmp_path), delete_checkpoint=False), spy])
+    assert all(".lock" not in names for names in seen) and len(seen) == 2

@@ -7,6 +7,8 @@ import os
 
 import numpy as np
 
+from kerasette.datasets.download import RemoteFile
+
 IDX_NAMES = {
     "x_train": "train-images-idx3-ubyte",
     "y_train": "train-labels-idx1-ubyte",
@@ -67,6 +69,18 @@ def plant_npz(path, arrays):
 def sha256_of(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
+
+
+def remote_for(path, name=None):
+    """A RemoteFile with the true hash and size of the local file ``path``: set as a
+    dataset's ``REMOTE``, it makes that file the known one (downloaded and checked)."""
+    return RemoteFile(name or os.path.basename(path), sha256_of(path), os.path.getsize(path))
+
+
+def data_sha256(arrays):
+    """``{key: SHA-256 of the IDX encoding of arrays[key]}``: the hashes a loader checks IDX
+    files against (of their data, so the same for a ``.gz`` file and an uncompressed one)."""
+    return {key: hashlib.sha256(idx_bytes(array)).hexdigest() for key, array in arrays.items()}
 
 
 def assert_same_dataset(loaded, arrays):

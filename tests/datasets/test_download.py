@@ -8,26 +8,23 @@ import time
 
 import pytest
 from conftest import InternetAccessError
-from dataset_files import (IDX_NAMES, assert_same_dataset, listing, plant_idx, plant_npz,
-                           sha256_of, small_dataset)
+from dataset_files import (IDX_NAMES, assert_same_dataset, data_sha256, listing, plant_idx,
+                           plant_npz, remote_for, sha256_of, small_dataset, write_idx)
 
 from kerasette.datasets import download, fashion_mnist, mnist
-from kerasette.datasets.download import ChecksumError, RemoteFile
-
-
-def remote_for(path, name=None):
-    """A RemoteFile with the true hash and size of the local file ``path``."""
-    return RemoteFile(name or os.path.basename(path), sha256_of(path), os.path.getsize(path))
+from kerasette.datasets.download import ChecksumError
 
 
 @pytest.fixture
 def served_fashion(http_server, monkeypatch, tmp_path):
-    """Small Fashion-MNIST files on the server, their hashes in REMOTE, no system folder."""
+    """Small Fashion-MNIST files on the server, their hashes in REMOTE and DATA_SHA256, no
+    system folder."""
     arrays = small_dataset(5)
     plant_idx(http_server.folder, arrays)
     remote = {stem + ".gz": remote_for(os.path.join(http_server.folder, stem + ".gz"))
               for stem in IDX_NAMES.values()}
     monkeypatch.setattr(fashion_mnist, "REMOTE", remote)
+    monkeypatch.setattr(fashion_mnist, "DATA_SHA256", data_sha256(arrays))
     monkeypatch.setattr(fashion_mnist, "SYSTEM_FOLDER", str(tmp_path / "no-system-folder"))
     return arrays
 
@@ -125,6 +122,82 @@ def test_download_without_size(http_server, tmp_path):
     expected = sha256_of(os.path.join(http_server.folder, "f"))
     assert download.download(http_server.url + "f", target, expected) == target
     assert os.path.getsize(target) == 9000 and sha256_of(target) == expected
+
+
+# ------------------------------------------------------------------- bad files in the cache
+def corrupt(path):
+    with open(path, "wb") as f:
+        f.write(bytes(range(256)) * 40)
+
+
+@pytest.mark.parametrize("bad", ["valid", "corrupt"])
+def test_bad_cached_mnist_is_replaced(served_mnist, http_server, offline, bad):
+    cached = str(cache(offline, "mnist") / "mnist.npz")
+    if bad == "valid":
+        plant_npz(cached, small_dataset(99))  # a valid npz, but not the known file
+    else:
+        os.makedirs(os.path.dirname(cached))
+        corrupt(cached)
+    found = sha256_of(cached)
+    with pytest.warns(UserWarning) as record:
+        assert_same_dataset(mnist.load_data(), served_mnist)
+    message = str(record[0].message)
+    assert cached in message and mnist.REMOTE.sha256 in message and found in message
+    assert "deleted" in message
+    assert http_server.requests == ["/mnist.npz"]
+    assert sha256_of(cached) == mnist.REMOTE.sha256
+
+
+def test_bad_cached_idx_file_is_the_only_one_fetched(served_fashion, http_server, offline):
+    folder = cache(offline, "fashion-mnist")
+    plant_idx(folder, served_fashion)
+    write_idx(folder / (IDX_NAMES["y_train"] + ".gz"), small_dataset(1)["y_train"])
+    with pytest.warns(UserWarning, match=IDX_NAMES["y_train"]):
+        assert_same_dataset(fashion_mnist.load_data(), served_fashion)
+    assert http_server.requests == ["/train-labels-idx1-ubyte.gz"]
+
+
+def test_bad_file_in_a_partial_cache_is_fetched_too(served_fashion, http_server, offline):
+    # the cache lacks one file (so it was not checked as a whole) and holds a bad one
+    folder = cache(offline, "fashion-mnist")
+    plant_idx(folder, served_fashion, skip=("y_test",))
+    corrupt(folder / (IDX_NAMES["x_test"] + ".gz"))
+    with pytest.warns(UserWarning, match=IDX_NAMES["x_test"]):
+        assert_same_dataset(fashion_mnist.load_data(), served_fashion)
+    assert http_server.requests == ["/t10k-labels-idx1-ubyte.gz", "/t10k-images-idx3-ubyte.gz"]
+
+
+def test_bad_cached_file_yields_to_the_system_folder(served_fashion, http_server, offline,
+                                                     monkeypatch, tmp_path):
+    system = plant_idx(tmp_path / "system", served_fashion)
+    monkeypatch.setattr(fashion_mnist, "SYSTEM_FOLDER", str(system))
+    folder = cache(offline, "fashion-mnist")
+    plant_idx(folder, served_fashion)
+    corrupt(folder / (IDX_NAMES["x_train"] + ".gz"))
+    with pytest.warns(UserWarning, match="deleted"):
+        assert_same_dataset(fashion_mnist.load_data(), served_fashion)
+    assert http_server.requests == []  # the system folder has them all: nothing fetched
+    assert IDX_NAMES["x_train"] + ".gz" not in listing(folder)
+
+
+def test_downloads_that_contradict_the_data_hashes(served_fashion, http_server, offline,
+                                                   monkeypatch):
+    # the download hash and the data hash disagree: fetched twice, then an error, no loop
+    monkeypatch.setitem(fashion_mnist.DATA_SHA256, "y_test", "0" * 64)
+    with pytest.warns(UserWarning, match="deleted") as record, \
+            pytest.raises(ChecksumError, match="matched their download hashes"):
+        fashion_mnist.load_data()
+    assert len(record) == 2
+    assert http_server.requests.count("/t10k-labels-idx1-ubyte.gz") == 2
+    assert IDX_NAMES["y_test"] + ".gz" not in listing(cache(offline, "fashion-mnist"))
+
+
+def test_bad_cached_file_offline(served_mnist, offline, monkeypatch):
+    cached = plant_npz(str(cache(offline, "mnist") / "mnist.npz"), small_dataset(99))
+    monkeypatch.setenv("KERASETTE_DATASETS_MIRROR", "http://127.0.0.1:9/")
+    with pytest.warns(UserWarning, match="deleted"), pytest.raises(FileNotFoundError):
+        mnist.load_data()
+    assert not os.path.exists(cached)
 
 
 # ------------------------------------------------------------------------------ no network

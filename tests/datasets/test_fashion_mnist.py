@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from kerasette.datasets import fashion_mnist
+from kerasette.datasets.idx import FILES
 
 DEBIAN = "/usr/share/datasets/fashion-mnist"
 pytestmark = pytest.mark.skipif(
@@ -77,7 +78,8 @@ def test_uncompressed_copy_loads_the_same(data, tmp_path, monkeypatch):
 def test_download_hashes_match_the_installed_data(name):
     """Debian's files carry upstream's deflate stream under a rewritten gzip header (no file
     name, Debian's build time). Rebuilding upstream's header must give Zalando's MD5 and the
-    SHA-256 and size that downloads are checked against."""
+    SHA-256 and size that downloads are checked against; the data of both is what every copy
+    on disk is checked against (DATA_SHA256)."""
     debian = open(os.path.join(DEBIAN, name), "rb").read()
     if debian[:4] != b"\x1f\x8b\x08\x00":  # gzip, deflate, no flags (no FNAME)
         pytest.skip(f"{name}: this build of the Debian package has other gzip headers")
@@ -90,3 +92,5 @@ def test_download_hashes_match_the_installed_data(name):
     assert len(upstream) == remote.size
     assert hashlib.sha256(upstream).hexdigest() == remote.sha256
     assert gzip.decompress(upstream) == gzip.decompress(debian)
+    key = next(key for key, stem in FILES.items() if name == stem + ".gz")
+    assert hashlib.sha256(gzip.decompress(upstream)).hexdigest() == fashion_mnist.DATA_SHA256[key]
