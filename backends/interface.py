@@ -589,7 +589,8 @@ class Backend:
         """``jax.value_and_grad``: a function returning ``(value, grads)`` (or
         ``((value, aux), grads)`` with ``has_aux``). ``fn`` returns a scalar; ``argnums``
         an int or a tuple; arguments may be nested lists/tuples/dicts of tensors, and
-        grads have the same structure. Unconnected arguments get zeros."""
+        grads have the same structure. Unconnected arguments get zeros. A differentiated
+        argument holding an integer or boolean value raises TypeError (as in JAX)."""
         raise NotImplementedError
 
     def grad(self, fn, argnums=0, has_aux=False):
@@ -600,7 +601,9 @@ class Backend:
         """A TensorFlow-style tape: ``with tape: ...`` records ops; ``tape.watch(x)``;
         ``tape.gradient(target, sources, output_gradients=None)`` returns gradients in the
         structure of ``sources`` (None where unconnected). Trainable Variables read inside
-        are watched unless ``watch_accessed_variables=False``. Tapes nest: an outer tape
+        are watched unless ``watch_accessed_variables=False``. Only floating (and complex)
+        tensors are tracked: an integer or boolean source gets None, like an unconnected
+        one, and no gradient flows through an integer result. Tapes nest: an outer tape
         records the inner tape's gradient computation, giving higher derivatives. A
         non-persistent tape allows one ``gradient`` call."""
         raise NotImplementedError

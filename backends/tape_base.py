@@ -4,7 +4,10 @@ A tape tracks tensors by identity. ``watch(x)`` marks ``x``; while the tape
 records, an op on a tracked tensor leaves a node on it and its output becomes
 tracked (how a node looks and how the backward pass runs are the backend's
 own: ``backends/autodiff/tape.py``, ``backends/jax/tape.py``). Trainable
-Variables read while the tape records are watched by default. A tape gives
+Variables read while the tape records are watched by default. Only
+floating-point (and complex) tensors are tracked, as in TensorFlow and JAX: an
+integer or boolean tensor, watched or computed, takes no gradient (None, or
+zeros of its dtype with ``unconnected_gradients="zero"``). A tape gives
 gradients once, or as often as asked when ``persistent``; tapes nest (an
 enclosing tape records the inner tape's backward pass, which gives higher
 derivatives), and ``stop_recording`` pauses one tape for a block.
@@ -26,9 +29,11 @@ class TapeBase:
     - ``_tapes_changed()``: called after a tape joins or leaves that list (default: nothing);
     - ``_is_tensor(x)``: whether ``x`` is this backend's tensor; ``_tensor_kind``, their name
       in error messages (e.g. ``"jax arrays"``);
+    - ``_is_floating(x)``: whether the tensor ``x`` has a floating or complex dtype (the
+      only ones a tape tracks);
     - ``_variable_value(variable)``: the value an op reads from ``variable``;
-    - ``_seed(target, output_gradient)``: the starting cotangent of a target (``None`` when
-      ``output_gradient`` is None: ones), or None for a target that takes no gradient;
+    - ``_seed(target, output_gradient)``: the starting cotangent of a tracked target (ones
+      when ``output_gradient`` is None);
     - ``_add(a, b)`` and ``_zeros_like(x)``;
     - ``_backpropagate(grads, keep)``: one reverse pass over ``self._nodes`` that adds
       cotangents into ``grads`` (keyed by ``id``), dropping those of intermediate tensors
@@ -77,7 +82,11 @@ class TapeBase:
         return False
 
     def watch(self, tensor):
-        """Tracks ``tensor`` (a tensor, a Variable, or a nested structure of them)."""
+        """Tracks ``tensor`` (a tensor, a Variable, or a nested structure of them).
+
+        Integer and boolean tensors and Variables are accepted and left untracked: they take
+        no gradient (TensorFlow's and JAX's rule).
+        """
         for item in tree.flatten(tensor)[0]:
             if isinstance(item, Variable):
                 self._watch_variable(item, self._variable_value(item))
@@ -90,11 +99,13 @@ class TapeBase:
                 )
 
     def _track(self, tensor):
-        if id(tensor) not in self._watched:
+        if id(tensor) not in self._watched and self._is_floating(tensor):
             self._watched.add(id(tensor))
             self._keep_alive.append(tensor)
 
     def _watch_variable(self, variable, value):
+        if not self._is_floating(value):
+            return  # an integer Variable (a step counter, say) takes no gradient
         self._variables.setdefault(id(variable), (variable, value))
         self._track(value)
 
@@ -153,11 +164,8 @@ class TapeBase:
         with self.stop_recording():
             grads = {}
             for t, seed in zip(targets, seeds):
-                if id(t) not in self._watched:
-                    continue
-                seed = self._seed(t, seed)
-                if seed is not None:
-                    self._accumulate(grads, t, seed)
+                if id(t) in self._watched:  # untracked: unconnected, or an integer
+                    self._accumulate(grads, t, self._seed(t, seed))
             self._backpropagate(grads, {id(s) for s in source_tensors})
 
         result = []
@@ -186,6 +194,23 @@ class TapeBase:
                 f"{type(value).__name__}."
             )
         return value
+
+
+def check_differentiable_argument(dtype, position, argnums):
+    """Raises TypeError when a leaf of the differentiated argument ``position`` has the
+    integer or boolean dtype ``dtype`` (a standard name such as "int32").
+
+    ``value_and_grad`` and ``grad`` refuse such arguments on every backend, as
+    ``jax.value_and_grad`` does: an integer has no gradient, and a silent None or zeros
+    would hide a wrong ``argnums`` or a forgotten cast.
+    """
+    if dtype.startswith(("float", "bfloat", "complex")):
+        return
+    raise TypeError(
+        f"value_and_grad: argument {position} (argnums={argnums}) holds a {dtype} value; "
+        "gradients are taken only with respect to floating-point arguments. Cast it to a "
+        "float dtype, or pass it as an argument outside argnums."
+    )
 
 
 class _Paused:

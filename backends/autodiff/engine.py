@@ -11,10 +11,11 @@ import functools
 
 from .. import config, tree
 from ..interface import Backend, contract_signature
+from ..tape_base import check_differentiable_argument
 from ..variable import Variable
 from . import registry
 from . import rules  # noqa: F401  (fills the op table)
-from .tape import GradientTape as _Tape, Node as _Node
+from .tape import GradientTape as _Tape, Node as _Node, takes_gradient
 from .tensor import Tensor as _TensorBase
 
 
@@ -164,8 +165,9 @@ class AutodiffBackend(Backend):
         if type(result) is not self._ndarray:
             result = self.xp.asarray(result)
         out = Tensor(result)
-        if self._tapes and op.differentiable:
-            # one node, shared by every tape that tracks an input (nested tapes)
+        if self._tapes and op.differentiable and takes_gradient(result):
+            # one node, shared by every tape that tracks an input (nested tapes); an integer
+            # or boolean output (argmax, a comparison, a cast to int) is never tracked
             node = None
             for tape in self._tapes:
                 watched = tape._watched
@@ -338,6 +340,8 @@ class AutodiffBackend(Backend):
                     # a fresh tensor per argument leaf; an identity op, so enclosing
                     # tapes still see the link to the caller's tensors
                     args[p] = tree.map_structure(self._identity, args[p])
+                    for leaf in tree.flatten(args[p])[0]:
+                        check_differentiable_argument(self.dtype(leaf), p, argnums)
                     tape.watch(args[p])
                 out = fn(*args, **kwargs)
             value, aux = out if has_aux else (out, None)

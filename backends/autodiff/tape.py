@@ -2,9 +2,11 @@
 
 A tape tracks tensors by identity. ``watch(x)`` marks ``x``; an op recorded
 while the tape is active whose inputs include a tracked tensor makes its
-output tracked and appends a node (op, inputs, params, output). The nodes are
-kept in creation order, which is already a topological order: ``gradient``
-walks them once in reverse, with no recursion, so graphs of any depth work.
+output tracked and appends a node (op, inputs, params, output), unless the
+output is integer or boolean (:func:`takes_gradient`): gradients never flow
+through those. The nodes are kept in creation order, which is already a
+topological order: ``gradient`` walks them once in reverse, with no recursion,
+so graphs of any depth work.
 
 Gradient rules are written with the engine's own ops. While a tape computes
 gradients it stops recording itself, but any enclosing tape that tracks the
@@ -15,6 +17,12 @@ recording stack, ``gradient``'s arguments) is ``backends/tape_base.py``.
 """
 
 from ..tape_base import TapeBase
+
+
+def takes_gradient(array):
+    """Whether gradients flow through ``array``: a floating or complex dtype, bfloat16 included
+    (whose numpy kind is "V"); never an integer or boolean one (TensorFlow's and JAX's rule)."""
+    return array.dtype.kind not in "biu"
 
 
 class Node:
@@ -59,6 +67,9 @@ class GradientTape(TapeBase):
 
     def _is_tensor(self, value):
         return type(value) is self._engine.Tensor
+
+    def _is_floating(self, value):
+        return takes_gradient(value.data)
 
     def _variable_value(self, variable):
         return variable.value

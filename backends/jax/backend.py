@@ -14,6 +14,7 @@ from jax import lax
 
 from .. import seed as seeding
 from ..interface import Backend
+from ..tape_base import check_differentiable_argument
 from ..variable import Variable
 from . import core, ops, recording
 from .convert import as_input, tensor
@@ -103,16 +104,22 @@ class JaxBackend(Backend):
 
 
 def _convert_arguments(args, argnums):
-    """``args`` with the leaves of the differentiated ones as jax arrays."""
+    """``args`` with the leaves of the differentiated ones as jax arrays (floating ones:
+    an integer leaf raises TypeError, with the same words as on the numpy backend)."""
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     args = list(args)
     for p in positions:
         if p >= len(args):
             raise ValueError(f"value_and_grad: argnums={argnums} but the function was called "
                              f"with {len(args)} positional arguments.")
-        args[p] = jax.tree_util.tree_map(
-            lambda leaf: leaf if isinstance(leaf, jax.Array) else tensor(as_input(leaf)),
-            args[p], is_leaf=lambda leaf: isinstance(leaf, Variable))
+
+        def convert(leaf, p=p):
+            leaf = leaf if isinstance(leaf, jax.Array) else tensor(as_input(leaf))
+            check_differentiable_argument(core.dtype(leaf), p, argnums)
+            return leaf
+
+        args[p] = jax.tree_util.tree_map(convert, args[p],
+                                         is_leaf=lambda leaf: isinstance(leaf, Variable))
     return args
 
 

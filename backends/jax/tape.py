@@ -73,9 +73,10 @@ class GradientTape(TapeBase):
             if out is not None:
                 self._watched.add(id(out))
 
+    def _is_floating(self, value):
+        return value.dtype in INEXACT
+
     def _seed(self, target, output_gradient):
-        if target.dtype not in INEXACT:
-            return None  # integer and boolean targets take no gradient
         if output_gradient is None:
             return jnp.ones(target.shape, target.dtype)
         return cast(output_gradient, target.dtype)

@@ -10,12 +10,18 @@ gradient ``2 J^T (cotangent * op)`` depends on the op's output, so its Hessian r
 gradient rule's own gradient even for linear ops (reshape, gather, conv), whose plain
 Hessian is zero and would leave the double backward untested. The tests
 (``test_gradients.py``, ``test_coverage.py``) compare what these return.
+
+The JAX side runs each case on :func:`reference`: the JAX backend, except for the
+windowed ops (conv, conv_transpose, pooling), which come from ``jax_reference.py``
+(``jax.lax`` called in the tests). The JAX backend shares its geometry code with the
+numpy engine (``backends/geometry.py``), so a mistake there would agree with itself.
 """
 
 import functools
 
 import numpy as np
 
+import jax_reference
 from kerasette.backend import get_backend
 from kerasette.backends.interface import Backend
 
@@ -64,8 +70,16 @@ def with_values(args, positions, values):
 
 
 def forward(backend, case, args):
-    """The case's outputs on ``backend``, flattened and as numpy."""
-    return [as_numpy(v) for v in flatten(case.run(backend, *args))]
+    """The case's outputs on ``backend``, flattened and as numpy (the JAX side's when
+    ``backend`` is a :func:`reference`)."""
+    is_reference = isinstance(backend, jax_reference.Reference)
+    return [as_numpy(v) for v in flatten(case.run(backend, *args, reference=is_reference))]
+
+
+def reference(J):
+    """What the JAX side of a case runs on: the JAX backend ``J`` with its windowed ops
+    replaced by ``jax_reference``'s (independent of the code ``J`` shares with the engine)."""
+    return jax_reference.Reference(J)
 
 
 def cotangents(case, outputs):
@@ -145,16 +159,17 @@ def _jax_programs(J, case):
     import jax.numpy as jnp
     template = case.inputs("float64")
     floats = float_positions(case)
+    J = reference(J)
 
     def forward(float_values):
         args = with_values(template, floats, float_values)
-        return tuple(flatten(case.run(J, *args))), args
+        return tuple(flatten(case.run(J, *args, reference=True))), args
 
     def outputs_and_vjp(float_values, cts):
         args = with_values(template, floats, float_values)
 
         def f(*diff):
-            return tuple(flatten(case.run(J, *with_values(args, case.diff, diff))))
+            return tuple(flatten(case.run(J, *with_values(args, case.diff, diff), reference=True)))
         outs, pullback = jax.vjp(f, *[args[p] for p in case.diff])
         # an output of fixed dtype (cast) keeps it: its cotangent must have it too
         return outs, pullback(tuple(c.astype(o.dtype) for c, o in zip(cts, outs)))
@@ -163,7 +178,7 @@ def _jax_programs(J, case):
         args = with_values(template, floats, float_values)
 
         def scalar(*diff):
-            outs = flatten(case.run(J, *with_values(args, case.diff, diff)))
+            outs = flatten(case.run(J, *with_values(args, case.diff, diff), reference=True))
             return sum(jnp.sum(o * o * c) for o, c in zip(outs, cts))
         grad = jax.grad(scalar, argnums=tuple(range(len(case.diff))))
         return jax.jvp(grad, tuple(args[p] for p in case.diff), tuple(vs))[1]

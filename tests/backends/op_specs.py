@@ -119,6 +119,9 @@ class Case:
             :class:`Constant`, or plain values used as given.
         diff: positions in ``args`` that are differentiated (empty: forward only).
         call: ``call(backend, *args)`` runs the op; by default ``backend.<op>(*args, **kwargs)``.
+        reference: ``reference(backend, *args)`` runs the case on the JAX side instead of
+            ``call``: for a Keras op that the contract builds from others (depthwise and
+            separable convolution, from ``conv``), computed there by ``jax_reference``.
         kwargs: keyword arguments of the default call.
         twice: second derivatives (Hessian-vector products) are checked.
         fd: finite differences are meaningful (False at ties, where the derivative jumps).
@@ -139,6 +142,7 @@ class Case:
     args: tuple
     diff: tuple = ()
     call: object = None
+    reference: object = None
     kwargs: dict = dataclasses.field(default_factory=dict)
     twice: bool = True
     fd: bool = True
@@ -153,8 +157,10 @@ class Case:
     def id(self):
         return f"{self.op}[{self.label}]"
 
-    def run(self, backend, *args):
-        """The op's output on ``backend``."""
+    def run(self, backend, *args, reference=False):
+        """The op's output on ``backend`` (the JAX side's computation when ``reference``)."""
+        if reference and self.reference is not None:
+            return self.reference(backend, *args)
         if self.call is not None:
             return self.call(backend, *args)
         return getattr(backend, self.op)(*args, **self.kwargs)
@@ -505,6 +511,40 @@ _CONV = [
 ]
 for _label, _x, _k, _kw in _CONV:
     case("conv", _label, normal(*_x), normal(*_k), kwargs=_kw)
+case("conv", "3d_same_stride2_channels_first", normal(1, 2, 5, 4, 3), normal(2, 3, 2, 2, 3),
+     kwargs={"strides": 2, "padding": "same", "data_format": "channels_first"})
+
+
+# Keras's depthwise_conv and separable_conv as a kerasette user writes them, from conv
+# (one group per channel, kernel (*spatial, channels, multiplier) folded into the filters);
+# the JAX side is Keras's own definition (jax_reference).
+def _depthwise_as_conv(B, x, kernel, **options):
+    *spatial, channels, multiplier = kernel.shape
+    return B.conv(x, B.reshape(kernel, (*spatial, 1, channels * multiplier)), **options)
+
+
+def _separable_as_conv(B, x, depthwise, pointwise, **options):
+    return B.conv(_depthwise_as_conv(B, x, depthwise, **options), pointwise,
+                  data_format=options.get("data_format"))
+
+
+for _label, _x, _k, _kw in [
+    ("2d_multiplier2_stride2", (1, 6, 5, 3), (3, 3, 3, 2), {"strides": 2, "padding": "same"}),
+    ("1d_channels_first_dilation", (2, 2, 9), (3, 2, 3), {"dilation_rate": 2,
+                                                        "data_format": "channels_first"}),
+]:
+    case("conv", "depthwise_" + _label, normal(*_x), normal(*_k),
+         call=lambda B, x, k, _kw=_kw: _depthwise_as_conv(B, x, k, **_kw),
+         reference=lambda R, x, k, _kw=_kw: R.depthwise_conv(x, k, **_kw))
+case("conv", "separable_2d_same", normal(2, 5, 6, 3), normal(3, 3, 3, 2), normal(1, 1, 6, 4),
+     call=lambda B, x, d, p: _separable_as_conv(B, x, d, p, padding="same"),
+     reference=lambda R, x, d, p: R.separable_conv(x, d, p, padding="same"))
+case("conv", "separable_2d_channels_first_stride2", normal(1, 2, 7, 6), normal(2, 3, 2, 1),
+     normal(1, 1, 2, 3),
+     call=lambda B, x, d, p: _separable_as_conv(B, x, d, p, strides=2,
+                                                data_format="channels_first"),
+     reference=lambda R, x, d, p: R.separable_conv(x, d, p, strides=2,
+                                                   data_format="channels_first"))
 _CONV_TRANSPOSE = [
     ("2d_valid_stride2", (1, 3, 4, 2), (3, 3, 5, 2), {"strides": 2}),
     ("2d_same_stride2", (2, 3, 3, 3), (3, 3, 2, 3), {"strides": 2, "padding": "same"}),
@@ -530,6 +570,12 @@ _POOL = [
                                          "data_format": "channels_first"}),
     ("1d_stride1", (2, 7, 3), {"pool_size": 2, "strides": 1}),
     ("1d_same", (1, 8, 2), {"pool_size": 3, "strides": 2, "padding": "same"}),
+    ("1d_default_strides_channels_first", (2, 3, 7), {"pool_size": 3,
+                                                      "data_format": "channels_first"}),
+    ("3d_default_strides", (1, 4, 5, 4, 2), {"pool_size": 2}),
+    ("3d_same_channels_first", (1, 2, 5, 4, 3), {"pool_size": (2, 3, 2), "strides": (2, 1, 2),
+                                                 "padding": "same",
+                                                 "data_format": "channels_first"}),
 ]
 for _label, _x, _kw in _POOL:
     case("max_pool", _label, distinct(*_x), kwargs=_kw)

@@ -6,6 +6,9 @@ For each case (one op, one way of calling it):
   with the same dtypes (float32 in, float32 out, on both);
 - VJP: the engine's ``value_and_grad`` of ``sum(op(...) * cotangent)`` against
   ``jax.vjp`` of the JAX backend's op, random cotangents, float64 and float32;
+- the JAX side of conv, conv_transpose and pooling is not the JAX backend but
+  ``jax_reference.py`` (``jax.lax`` called in the tests): the backend shares its
+  geometry code with the engine, and a shared mistake would agree with itself;
 - finite differences: the engine's gradient along random directions against central
   differences in float64 (Chainer's ``check_backward``), inputs away from kinks;
 - second order: the engine's Hessian-vector products (nested ``grad``) of
@@ -115,12 +118,12 @@ def _compare_outputs(case, dtype, actual, expected):
 
 
 def jax_outputs(J, case, dtype, args):
-    """The JAX backend's outputs: from the case's jitted float64 VJP reference for a gradient
-    case (one compilation serves the forward and VJP tests, see crosscheck.py), else an
-    eager call."""
+    """The JAX side's outputs (``crosscheck.reference``): from the case's jitted float64
+    VJP reference for a gradient case (one compilation serves the forward and VJP tests,
+    see crosscheck.py), else an eager call."""
     if case.diff:
         return cc.jax_vjp_reference(J, case, dtype)[0]
-    return cc.forward(J, case, args)
+    return cc.forward(cc.reference(J), case, args)
 
 
 @pytest.mark.parametrize("case, dtype", _dtype_params(CASES))

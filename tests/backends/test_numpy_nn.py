@@ -14,8 +14,7 @@ import pytest
 jax = pytest.importorskip("jax")
 jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402
-from jax import lax  # noqa: E402
-
+import jax_reference as reference  # noqa: E402
 from kerasette.backends import config  # noqa: E402
 from kerasette.backends.numpy import backend as B  # noqa: E402
 
@@ -99,64 +98,15 @@ def _substitute(args, argnums, values):
 
 
 # ---------------------------------------------------------------------------- references
-def jax_conv(x, k, strides, padding, data_format, dilation):
-    n = x.ndim - 2
-    if data_format == "channels_last":
-        lhs = (0, n + 1) + tuple(range(1, n + 1))
-    else:
-        lhs = (0, 1) + tuple(range(2, n + 2))
-    dimension_numbers = lax.ConvDimensionNumbers(lhs, (n + 1, n) + tuple(range(n)), lhs)
-    channels = x.shape[-1] if data_format == "channels_last" else x.shape[1]
-    as_tuple = lambda v: (v,) * n if isinstance(v, int) else tuple(v)  # noqa: E731
-    return lax.conv_general_dilated(
-        x, k, as_tuple(strides), padding.upper(), rhs_dilation=as_tuple(dilation),
-        dimension_numbers=dimension_numbers, feature_group_count=channels // k.shape[-2],
-        precision=lax.Precision.HIGHEST)
-
-
-def keras_transpose_padding(k, s, d, padding, output_padding):
-    """Keras 3's padding for lax.conv_transpose (keras/src/backend/common/backend_utils.py,
-    _convert_conv_transpose_padding_args_from_keras_to_jax), transcribed as the oracle."""
-    k = (k - 1) * d + 1
-    if padding == "valid":
-        output_padding = max(k, s) - k if output_padding is None else output_padding
-        return k - 1, k - 1 + output_padding
-    total = s + k - 2 if output_padding is None else k + k % 2 - 2 + output_padding
-    left = min(total // 2 + total % 2, k - 1)
-    return left, total - left
-
-
-def jax_conv_transpose(x, k, strides, padding, output_padding, data_format, dilation):
-    n = x.ndim - 2
-    as_tuple = lambda v: (v,) * n if v is None or isinstance(v, int) else tuple(v)  # noqa: E731
-    strides, dilation = as_tuple(strides), as_tuple(dilation)
-    output_padding = as_tuple(output_padding)
-    pads = [keras_transpose_padding(k.shape[i], strides[i], dilation[i], padding, output_padding[i])
-            for i in range(n)]
-    if data_format == "channels_last":
-        lhs = (0, n + 1) + tuple(range(1, n + 1))
-    else:
-        lhs = (0, 1) + tuple(range(2, n + 2))
-    dimension_numbers = lax.ConvDimensionNumbers(lhs, (n + 1, n) + tuple(range(n)), lhs)
-    return lax.conv_transpose(x, k, strides, pads, rhs_dilation=dilation,
-                              dimension_numbers=dimension_numbers, transpose_kernel=True,
-                              precision=lax.Precision.HIGHEST)
+# Keras's semantics from jax.lax, independent of the geometry code the engine shares with
+# kerasette's JAX backend (jax_reference.py; signatures as keras.ops)
+jax_conv = reference.conv
+jax_conv_transpose = reference.conv_transpose
 
 
 def jax_pool(x, kind, pool_size, strides, padding, data_format):
-    n = x.ndim - 2
-    as_tuple = lambda v: (v,) * n if isinstance(v, int) else tuple(v)  # noqa: E731
-    pool_size = as_tuple(pool_size)
-    strides = pool_size if strides is None else as_tuple(strides)
-    if data_format == "channels_last":
-        window, step = (1,) + pool_size + (1,), (1,) + strides + (1,)
-    else:
-        window, step = (1, 1) + pool_size, (1, 1) + strides
-    if kind == "max":
-        return lax.reduce_window(x, -jnp.inf, lax.max, window, step, padding.upper())
-    total = lax.reduce_window(x, 0.0, lax.add, window, step, padding.upper())
-    counts = lax.reduce_window(jnp.ones_like(x), 0.0, lax.add, window, step, padding.upper())
-    return total / counts
+    pool = reference.max_pool if kind == "max" else reference.average_pool
+    return pool(x, pool_size, strides, padding, data_format)
 
 
 def image_shape(batch, spatial, channels, data_format):

@@ -1,8 +1,12 @@
-"""Pooling layers: values, layouts, default strides, output sizes, errors."""
+"""Pooling layers: values, layouts, default strides, output sizes, errors; values and input
+gradients against the real Keras 3 layers."""
+
+import itertools
 
 import numpy as np
 import pytest
 
+import kerasette
 import kerasette.layers as layers
 from kerasette import ops
 
@@ -79,3 +83,49 @@ def test_errors_name_the_layer(backend):
         layers.AveragePooling2D(3, name="p2")(np.zeros((1, 2, 5, 1), "float32"))
     with pytest.raises(ValueError, match=r"""MaxPooling1D "p3": padding must be one of"""):
         layers.MaxPooling1D(padding="full", name="p3")
+
+
+# ---------------------------------------------------------------------------- against Keras
+# The numpy engine and the JAX backend share their pooling geometry (backends/geometry.py),
+# so agreeing with each other proves nothing about it: here every backend's layer is held
+# to the real Keras layer, values and input gradients, over window shapes, default and
+# explicit strides, both paddings and both data formats.
+POOLING_GEOMETRIES = [  # (rank, pool_size, strides): None strides default to pool_size
+    (1, 2, None), (1, 3, 2), (1, 2, 3),
+    (2, (2, 3), None), (2, 3, 2), (2, (3, 2), (1, 2)), (2, 2, 1),
+]
+
+
+@pytest.mark.parametrize("kind, geometry, padding, data_format", list(itertools.product(
+    ("Max", "Average"), POOLING_GEOMETRIES, ("valid", "same"),
+    ("channels_last", "channels_first"))), ids=str)
+def test_values_and_input_gradients_match_keras(backend, keras, kind, geometry, padding,
+                                                 data_format):
+    jax = pytest.importorskip("jax")
+
+    rank, pool_size, strides = geometry
+    name = f"{kind}Pooling{rank}D"
+    spatial = (7, 6)[:rank]
+    shape = (2, *spatial, 3) if data_format == "channels_last" else (2, 3, *spatial)
+    rng = np.random.default_rng(rank * 10 + len(str(geometry)))
+    # distinct values: max pooling's gradient has one clear winner per window
+    x = rng.permutation(np.prod(shape)).reshape(shape).astype("float32") / 10
+    config = dict(pool_size=pool_size, strides=strides, padding=padding,
+                  data_format=data_format)
+    keras_layer = getattr(keras.layers, name)(**config)
+    expected, pullback = jax.vjp(keras_layer, x)
+    cotangent = rng.normal(size=expected.shape).astype("float32")
+    (expected_gradient,) = pullback(cotangent)
+
+    layer = getattr(layers, name)(**config)
+    inputs = ops.convert_to_tensor(x)
+    with kerasette.GradientTape() as tape:
+        tape.watch(inputs)
+        output = layer(inputs)
+        target = ops.sum(ops.multiply(output, ops.convert_to_tensor(cotangent)))
+    gradient = tape.gradient(target, inputs)
+    where = f"{name}({config})"
+    np.testing.assert_allclose(_numpy(output), np.asarray(expected), rtol=1e-6, atol=1e-6,
+                               err_msg=f"{where}: output differs from Keras")
+    np.testing.assert_allclose(_numpy(gradient), np.asarray(expected_gradient), rtol=1e-6,
+                               atol=1e-6, err_msg=f"{where}: input gradient differs from Keras")
