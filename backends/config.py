@@ -10,6 +10,7 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 
 _VALID_FLOATX = ("float16", "bfloat16", "float32", "float64")
+_FLOATX_LISTENERS = []  # called with the new floatx (the jax backend turns x64 on for float64)
 _VALID_DATA_FORMATS = ("channels_last", "channels_first")
 
 
@@ -25,6 +26,15 @@ def set_floatx(value: str) -> None:
     if value not in _VALID_FLOATX:
         raise ValueError(f"Unknown floatx {value!r}: expected one of {', '.join(_VALID_FLOATX)}.")
     _FLOATX = value
+    for listener in _FLOATX_LISTENERS:
+        listener(value)
+
+
+def on_set_floatx(listener) -> None:
+    """Calls ``listener(floatx)`` now and after every :func:`set_floatx` (a backend that must
+    prepare for a float dtype: the jax backend turns ``jax_enable_x64`` on for float64)."""
+    _FLOATX_LISTENERS.append(listener)
+    listener(_FLOATX)
 
 
 def epsilon() -> float:

@@ -59,6 +59,10 @@ class Backend:
     #: The backend's name: "numpy", "cupy" or "jax".
     name = None
 
+    #: Capability: whether the trainer's steps are compiled when ``jit_compile="auto"``
+    #: (``jit`` traces them into one program). The API asks this, never the backend's name.
+    compiles_steps = False
+
     # ------------------------------------------------------------------ arrays and dtypes
     def convert_to_tensor(self, x, dtype=None):
         """``x`` (array, scalar, nested list, Variable, tensor) as this backend's tensor.

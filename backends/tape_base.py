@@ -12,12 +12,69 @@ gradients once, or as often as asked when ``persistent``; tapes nest (an
 enclosing tape records the inner tape's backward pass, which gives higher
 derivatives), and ``stop_recording`` pauses one tape for a block.
 
+Recording is per thread (per ``contextvars`` context, as ``StatelessScope``):
+each backend keeps its recording tapes in a :class:`TapeStack`, so two threads
+recording at once never see each other's ops.
+
 This module imports no array library: a backend's tape subclasses
 :class:`TapeBase` and supplies the few array-specific pieces.
 """
 
+import contextvars
+
 from . import tree
 from .variable import Variable
+
+
+class TapeStack:
+    """The tapes recording in the current thread, innermost last: one stack per
+    ``contextvars`` context, so each thread (and each asyncio task) records on its own.
+
+    ``anywhere`` lists the tapes recording in any thread. It is the per-op check of the
+    engine's fast path: empty means no tape records anywhere, which is all an op outside
+    a tape needs to know. Testing a list costs ~9 ns; ``ContextVar.get`` ~19 ns and
+    ``bool()`` of this object ~48 ns (timeit, on a shared 2-core dev machine),
+    against ~1 us for a whole small op. Only when ``anywhere`` is non-empty does an op
+    ask :meth:`get` for this thread's tapes.
+
+    Args:
+        name: the context variable's name (shown in its repr).
+    """
+
+    __slots__ = ("_stack", "anywhere", "get")
+
+    def __init__(self, name):
+        # tuples, never lists: a context variable's value must not be shared and mutated
+        self._stack = contextvars.ContextVar(name, default=())
+        self.anywhere = []
+        #: ``get()``: this thread's recording tapes, innermost last (a tuple); the context
+        #: variable's own method, with no Python call in between (it runs once per op in a tape)
+        self.get = self._stack.get
+
+    def __bool__(self):
+        return bool(self.anywhere) and bool(self._stack.get())
+
+    def __iter__(self):
+        return iter(self._stack.get())
+
+    def push(self, tape, position=None):
+        """Puts ``tape`` on this thread's stack, innermost or at ``position``."""
+        tapes = self._stack.get()
+        if position is None:
+            position = len(tapes)
+        self._stack.set(tapes[:position] + (tape,) + tapes[position:])
+        self.anywhere.append(tape)
+
+    def remove(self, tape):
+        """Takes ``tape`` off this thread's stack; returns its position there (None when it
+        was not on it)."""
+        tapes = self._stack.get()
+        if tape not in tapes:
+            return None
+        position = tapes.index(tape)
+        self._stack.set(tapes[:position] + tapes[position + 1:])
+        self.anywhere.remove(tape)
+        return position
 
 
 class TapeBase:
@@ -25,7 +82,7 @@ class TapeBase:
 
     A subclass provides:
 
-    - ``_recording_tapes()``: the list of tapes currently recording, innermost last;
+    - ``_recording_tapes()``: the backend's :class:`TapeStack`;
     - ``_tapes_changed()``: called after a tape joins or leaves that list (default: nothing);
     - ``_is_tensor(x)``: whether ``x`` is this backend's tensor; ``_tensor_kind``, their name
       in error messages (e.g. ``"jax arrays"``);
@@ -69,15 +126,13 @@ class TapeBase:
         if self._active:
             raise RuntimeError("This GradientTape is already recording.")
         self._active = True
-        self._recording_tapes().append(self)
+        self._recording_tapes().push(self)
         self._tapes_changed()
         return self
 
     def __exit__(self, *exc):
         self._active = False
-        tapes = self._recording_tapes()
-        if self in tapes:
-            tapes.remove(self)
+        self._recording_tapes().remove(self)
         self._tapes_changed()
         return False
 
@@ -221,14 +276,12 @@ class _Paused:
         self._position = None
 
     def __enter__(self):
-        tapes = self._tape._recording_tapes()
-        if self._tape in tapes:
-            self._position = tapes.index(self._tape)
-            tapes.remove(self._tape)
+        self._position = self._tape._recording_tapes().remove(self._tape)
+        if self._position is not None:
             self._tape._tapes_changed()
 
     def __exit__(self, *exc):
         if self._position is not None and self._tape._active:
-            self._tape._recording_tapes().insert(self._position, self._tape)
+            self._tape._recording_tapes().push(self._tape, self._position)
             self._tape._tapes_changed()
         return False

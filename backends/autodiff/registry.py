@@ -27,9 +27,17 @@ A primitive is declared once, forward and gradient side by side::
 
 Ops that are compositions of other ops register with :func:`defcomposite`
 and need no gradient rule of their own.
+
+A backend specializes the engine in one way: a table ``{name: Override(forward=...,
+vjp=...)}`` handed to ``AutodiffBackend(xp, name, overrides)``, which replaces the
+forward and/or the gradient rule of named primitives for that engine only (numpy's
+fast paths in ``backends/numpy/fast_paths.py``). An override has the signature of
+what it replaces and passes the same cross-checks against JAX
+(``tests/backends/test_gradients.py``).
 """
 
 import inspect
+from typing import Callable, NamedTuple, Optional
 
 #: name -> Op, every primitive.
 OPS = {}
@@ -55,6 +63,15 @@ class Op:
         self.saves = saves
         self.differentiable = differentiable
 
+    def overridden(self, override):
+        """This op with ``override``'s forward and/or gradient rule in place of its own."""
+        op = Op.__new__(Op)
+        for slot in Op.__slots__:
+            setattr(op, slot, getattr(self, slot))
+        op.forward = override.forward or self.forward
+        op.vjp = override.vjp or self.vjp
+        return op
+
     def defvjp(self, vjp):
         """Sets the gradient rule; returns it unchanged (usable as a decorator)."""
         self.vjp = vjp
@@ -62,6 +79,15 @@ class Op:
 
     def __repr__(self):
         return f"<Op {self.name}>"
+
+
+class Override(NamedTuple):
+    """A backend's replacement for a primitive's forward and/or gradient rule (None keeps
+    the table's), with the same signature: ``forward(xp, *inputs, *params)``,
+    ``vjp(F, g, y, *inputs, *params)``."""
+
+    forward: Optional[Callable] = None
+    vjp: Optional[Callable] = None
 
 
 def defop(name, *, inputs=1, broadcast=False, saves=False, differentiable=True):

@@ -2,11 +2,14 @@
 
 Importing this module raises ``ImportError`` with the fix when CuPy is not
 installed or no CUDA GPU is usable; kerasette reports it when
-``KERASETTE_BACKEND=cupy`` is chosen. Fused CUDA kernels replace named ops'
-forwards and gradient rules through :meth:`AutodiffBackend.replace_op`.
+``KERASETTE_BACKEND=cupy`` is chosen. The engine is built as numpy's is: the
+array module and a table of overrides (``registry.Override``: the forward and/or
+gradient rule of named primitives), here ``fast_paths.OVERRIDES``, where fused
+CUDA kernels will go; each must pass the same cross-checks as the rule it replaces.
 """
 
 from ..autodiff import AutodiffBackend
+from . import fast_paths
 
 INSTALL_HINT = 'pip install "kerasette[cuda12]" (CUDA 12) or "kerasette[cuda13]" (CUDA 13)'
 
@@ -39,7 +42,7 @@ class CupyBackend(AutodiffBackend):
     """The reverse-mode engine on CuPy arrays."""
 
     def __init__(self, cupy):
-        super().__init__(cupy, "cupy")
+        super().__init__(cupy, "cupy", fast_paths.OVERRIDES)
 
     def _to_numpy(self, array):
         return self.xp.asnumpy(array)

@@ -31,6 +31,7 @@ class JaxBackend(Backend):
     """
 
     name = "jax"
+    compiles_steps = True
 
     # ------------------------------------------------------------------ random
     def SeedGenerator(self, seed=None):

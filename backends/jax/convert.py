@@ -16,7 +16,8 @@ from .. import config
 from ..autodiff.tensor import Tensor as EngineTensor
 from ..variable import Variable
 from . import recording
-from .dtypes import INEXACT, PYTHON_SCALARS, python_scalar_dtype, weak_scalar_dtype
+from .dtypes import (INEXACT, PYTHON_SCALARS, X64_FLOATS, python_scalar_dtype, require_x64,
+                     weak_scalar_dtype)
 
 _ArrayImpl = type(jnp.zeros(()))
 
@@ -58,6 +59,8 @@ def to_array(x, dtype=None):
         )
     if isinstance(x, (np.ndarray, np.generic)):
         if dtype is None or x.dtype == dtype:
+            if x.dtype in X64_FLOATS:
+                require_x64()  # float64 data handed to an op: float64 work (see dtypes.py)
             # jnp.asarray compiles a conversion for every new shape (~0.1 s each: most of
             # building a model's weights); device_put does not. It may share a small
             # array's memory on CPU, hence the copy: the caller may change x later.
@@ -79,7 +82,7 @@ def to_array(x, dtype=None):
                 return jnp.asarray(array, dtype="int32")
         return jnp.asarray(array)
     # other array-likes (e.g. a torch CPU tensor): through numpy, keeping their dtype
-    return jnp.asarray(np.asarray(x))
+    return to_array(np.asarray(x))
 
 
 def _holds_python_scalars(sequence):

@@ -2,7 +2,7 @@
 
 The native tensor is the raw ``jax.Array`` (so ``jax.jit`` and ``jax.grad``
 trace through every op). Creation ops default to ``floatx()`` and always pass
-an explicit dtype: JAX runs with x64 enabled, where its own default is float64.
+an explicit dtype: with x64 on (see ``dtypes.py``), JAX's own default is float64.
 """
 
 import jax

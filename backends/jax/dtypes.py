@@ -1,12 +1,24 @@
 """Dtype names and the jax backend's dtype rules.
 
-JAX runs with ``jax_enable_x64`` so that float64 exists, which also makes
-64-bit types JAX's defaults. The rules here keep the contract's dtypes
-instead: Python floats become ``floatx()``, Python ints int32, and a Python
-scalar next to a tensor takes the tensor's dtype where it fits (the weak
-typing of Keras 3 and of numpy's NEP 50), so ``float32 * 2.0`` stays float32.
+float64 exists in JAX only while ``jax_enable_x64`` is on, a process-wide flag
+that also makes 64-bit types JAX's defaults for every other JAX program in the
+process. Importing kerasette leaves it alone (as Keras 3 does); the jax backend
+turns it on, once, when float64 work is asked of it (:func:`require_x64`): a
+float64 or complex128 dtype given to an op, a Variable or ``set_floatx``, or
+float64 data handed to an op. Float32 models (``fit`` casts float64 data to
+``floatx()``) never do. 64-bit integers follow JAX: int64 while x64 is on,
+int32 otherwise (as in Keras 3 on JAX); they do not turn it on, since numpy's
+default integers (labels) would turn it on for every classifier. The one switch,
+to have float64 from the start or to rule the question out: JAX's own
+(``JAX_ENABLE_X64=1`` or ``jax.config.update("jax_enable_x64", True)``).
+
+The rules here keep the contract's dtypes whatever the flag: Python floats
+become ``floatx()``, Python ints int32, and a Python scalar next to a tensor
+takes the tensor's dtype where it fits (the weak typing of Keras 3 and of
+numpy's NEP 50), so ``float32 * 2.0`` stays float32.
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -15,6 +27,18 @@ from .. import config
 #: Floating and complex dtypes: the ones gradients flow through.
 INEXACT = frozenset(np.dtype(name) for name in ("float16", "float32", "float64", "complex64",
                                                 "complex128")) | {jnp.dtype(jnp.bfloat16)}
+
+#: The dtypes that are float64 work: asking for one turns ``jax_enable_x64`` on.
+X64_FLOATS = frozenset((np.dtype("float64"), np.dtype("complex128")))
+_X64_FLOAT_NAMES = frozenset(d.name for d in X64_FLOATS)
+
+
+def require_x64():
+    """Turns on JAX's ``jax_enable_x64`` (process-wide) unless it is on: float64 work was
+    asked of the jax backend. Without it JAX would silently compute in float32."""
+    if not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+
 
 #: Python scalar types that are weakly typed as op arguments.
 PYTHON_SCALARS = (bool, int, float)
@@ -28,11 +52,17 @@ def standardize_dtype(dtype):
     if dtype is None:
         return None
     if dtype is float:
-        return config.floatx()
+        return config.floatx()  # float64 there has turned x64 on already (set_floatx)
     try:
-        return _names[dtype]
+        name = _names[dtype]
     except (KeyError, TypeError):
-        pass
+        name = _standardize(dtype)
+    if name in _X64_FLOAT_NAMES:
+        require_x64()
+    return name
+
+
+def _standardize(dtype):
     if dtype is int:
         name = "int32"
     elif dtype is bool:

@@ -8,14 +8,18 @@ arrays and tracers, so tapes inside ``jax.jit`` work too) are routed to this
 backend's ops, but only:
 
 - while some tape records: :func:`update` installs the routing when the first
-  tape starts recording and removes it when the last one stops, so outside
-  tapes jax arrays are untouched and cost nothing more;
-- when an operand is a floating tensor that a recording tape tracks. Every
+  tape starts recording (in any thread: the classes are shared) and removes it
+  when the last one stops, so outside tapes jax arrays are untouched and cost
+  nothing more;
+- when an operand is a floating tensor that a tape recording in this thread
+  tracks. Every
   other use, such as JAX's own code working on untracked arrays, goes straight
   to JAX's operator (one identity lookup per tape on the way).
 
 JAX functions called directly (``jnp.sin(x)``) are not recorded: use ``ops``.
 """
+
+import threading
 
 import jax.core
 import jax.numpy as jnp
@@ -39,17 +43,24 @@ _ROUTES = {
 _ARRAY_CLASSES = (type(jnp.zeros(())), jax.core.Tracer)
 
 _originals = {}  # (class, operator) -> JAX's method
+_lock = threading.Lock()  # two threads starting their first tapes install the routing once
 
 
 def update():
-    """Installs the routing when a tape records and none did; removes it when none records."""
-    if recording.tapes and not _originals:
+    """Installs the routing when a tape records (in any thread) and none did; removes it when
+    none records."""
+    with _lock:
+        _update()
+
+
+def _update():
+    if recording.tapes.anywhere and not _originals:
         for cls in _ARRAY_CLASSES:
             for name, (op, reflected) in _ROUTES.items():
                 original = cls.__dict__[name]
                 _originals[cls, name] = original
                 setattr(cls, name, _routed(op, reflected, original))
-    elif not recording.tapes and _originals:
+    elif not recording.tapes.anywhere and _originals:
         for (cls, name), original in _originals.items():
             setattr(cls, name, original)
         _originals.clear()
@@ -66,8 +77,9 @@ def _routed(op, reflected, original):
 
 
 def _tracked(value):
-    """True for a floating tensor that a recording tape tracks: only those are recorded (an
-    integer one would come back here from its own op's body, which uses the operator)."""
+    """True for a floating tensor that a tape recording in this thread tracks: only those are
+    recorded (an integer one would come back here from its own op's body, which uses the
+    operator)."""
     key = id(value)
     return (any(key in tape._watched for tape in recording.tapes)
             and getattr(value, "dtype", None) in INEXACT)

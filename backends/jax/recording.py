@@ -19,10 +19,11 @@ their inputs and outputs, so an id never changes owner while a tape can read it.
 
 import jax
 
+from ..tape_base import TapeStack
 from .dtypes import INEXACT
 
-#: The tapes currently recording, innermost last.
-tapes = []
+#: The tapes recording in this thread, innermost last (``tapes.anywhere``: in any thread).
+tapes = TapeStack("kerasette.jax.tapes")
 
 
 class Node:

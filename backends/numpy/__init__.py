@@ -1,4 +1,5 @@
-"""The numpy backend: the autodiff engine bound to numpy (CPU)."""
+"""The numpy backend: the autodiff engine bound to numpy (CPU), with numpy's fast paths
+(``fast_paths.py``)."""
 
 import ctypes
 import os
@@ -7,13 +8,20 @@ import sys
 import numpy
 
 from ..autodiff import AutodiffBackend
+from . import fast_paths
 
 
 class NumpyBackend(AutodiffBackend):
-    """kerasette's default backend: the reverse-mode engine on numpy arrays."""
+    """kerasette's default backend: the reverse-mode engine on numpy arrays.
 
-    def __init__(self):
-        super().__init__(numpy, "numpy")
+    Args:
+        overrides: the engine's override table; numpy's fast paths
+            (``fast_paths.OVERRIDES``) by default.
+    """
+
+    def __init__(self, overrides=None):
+        super().__init__(numpy, "numpy",
+                         fast_paths.OVERRIDES if overrides is None else overrides)
 
 
 def _keep_freed_memory():

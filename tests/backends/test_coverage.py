@@ -48,11 +48,16 @@ def test_non_differentiable_names_have_no_gradient_case():
 
 # ---------------------------------------------------------------------------- the op table
 @contextlib.contextmanager
-def instrumented_primitives(calls):
-    """Records ``(primitive, "forward" | "vjp")`` in ``calls`` while active."""
+def instrumented_primitives(calls, backend=None):
+    """Records ``(primitive, "forward" | "vjp")`` in ``calls`` while active: the op table's,
+    and ``backend``'s overrides of them (its own ``Op`` objects)."""
+    ops = list(registry.OPS.values())
+    if backend is not None:
+        ops += [op for name, op in backend._ops.items() if op is not registry.OPS[name]]
     originals = {}
-    for name, op in registry.OPS.items():
-        originals[name] = (op.forward, op.vjp)
+    for op in ops:
+        name = op.name
+        originals[id(op)] = (op, op.forward, op.vjp)
 
         def forward(*args, _name=name, _f=op.forward, **kwargs):
             calls.add((_name, "forward"))
@@ -66,9 +71,9 @@ def instrumented_primitives(calls):
     try:
         yield calls
     finally:
-        for name, (forward, vjp) in originals.items():
-            registry.OPS[name].forward = forward
-            registry.OPS[name].vjp = vjp
+        for op, forward, vjp in originals.values():
+            op.forward = forward
+            op.vjp = vjp
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +88,7 @@ def primitive_trace():
         if not cc.implemented(B, case.op):
             continue
         calls = set()
-        with instrumented_primitives(calls):
+        with instrumented_primitives(calls, B):
             try:
                 args = case.inputs("float64")
                 outputs = cc.forward(B, case, args)

@@ -16,17 +16,29 @@ For each case (one op, one way of calling it):
   finite differences of its own gradient (the square makes even a linear op's gradient
   rule be differentiated; see crosscheck.py).
 
+The numpy backend's fast paths (``backends/numpy/fast_paths.py``, overrides of named
+primitives) are part of what is checked: the default engine carries them, and the cases
+of the ops they serve run a second time (label ``+fast_paths``) on an engine whose
+thresholds are all zero, so the fast branches meet JAX on these small inputs too.
+
 Errors are normwise relative, ``max|a - b| / max(max|b|, 1e-3)`` (kerasette.testing.
 relative_error): entries below 1e-3 are compared absolutely. The worst error per op and
 check is printed at the end of the session. An op a backend does not have yet is skipped
 here and reported as a failure by ``test_coverage.py``.
 """
 
+import dataclasses
+import functools
+import importlib.util
+import pathlib
+
 import numpy as np
 import pytest
 
 import crosscheck as cc
-from op_specs import (CASES, FINITE_DIFFERENCE_CASES, GRADIENT_CASES, SECOND_ORDER_CASES, Draw)
+from op_specs import (CASES, INTERNAL_PRIMITIVES, SPECS, Draw)
+from kerasette.backends.autodiff import registry
+from kerasette.backends.numpy import NumpyBackend, fast_paths
 from kerasette.testing import finite_difference, relative_error
 
 try:
@@ -49,7 +61,31 @@ def jax_float64():
         yield
 
 
+def _exercising(primitive):
+    """The contract ops whose cases run ``primitive`` (itself, when it is a contract op)."""
+    return {primitive} if SPECS.get(primitive) else set(INTERNAL_PRIMITIVES.get(primitive, ()))
+
+
+#: the cases of every op a numpy fast path serves, again, on :func:`forced_fast_paths`
+FAST_PATH_CASES = [dataclasses.replace(c, label=c.label + "+fast_paths") for c in CASES
+                   if any(c.op in _exercising(name) for name in fast_paths.OVERRIDES)]
+_ON_FORCED_FAST_PATHS = {id(c) for c in FAST_PATH_CASES}
+ALL_CASES = CASES + FAST_PATH_CASES
+GRADIENT_CASES = [c for c in ALL_CASES if c.diff]
+SECOND_ORDER_CASES = [c for c in GRADIENT_CASES if c.twice]
+FINITE_DIFFERENCE_CASES = [c for c in GRADIENT_CASES if c.fd]
+
+
+@functools.cache
+def forced_fast_paths():
+    """The numpy engine with every fast path taken, whatever the size: the bitwise select
+    for any bool condition, the convolutions one image at a time."""
+    return NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chunk_bytes=1))
+
+
 def engine(case):
+    if id(case) in _ON_FORCED_FAST_PATHS:
+        return forced_fast_paths()
     B, why = cc.load_backend("numpy")
     if B is None:
         pytest.fail(why)
@@ -126,7 +162,7 @@ def jax_outputs(J, case, dtype, args):
     return cc.forward(cc.reference(J), case, args)
 
 
-@pytest.mark.parametrize("case, dtype", _dtype_params(CASES))
+@pytest.mark.parametrize("case, dtype", _dtype_params(ALL_CASES))
 def test_forward(case, dtype, cross_check_report):
     args = case.inputs(dtype)
     B = engine(case)
@@ -253,3 +289,35 @@ def test_stop_gradient_blocks_the_gradient(name):
     # d/dx sum(stop_gradient(x) * x) = x, not 2x
     grad = B.grad(lambda x: B.sum(B.multiply(B.stop_gradient(x), x)))(x)
     np.testing.assert_allclose(np.asarray(grad), x, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------- fast paths
+def _cupy_overrides():
+    """CuPy's table, read without importing the cupy backend (which needs a GPU)."""
+    path = pathlib.Path(registry.__file__).parents[1] / "cupy" / "fast_paths.py"
+    spec = importlib.util.spec_from_file_location("cupy_fast_paths", path)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except ImportError as error:  # fused kernels import cupy: checked where a GPU is lent
+        pytest.skip(f"CuPy's fast paths need CuPy: {error}")
+    return module.OVERRIDES
+
+
+@pytest.mark.parametrize("backend, table", [("numpy", lambda: fast_paths.OVERRIDES),
+                                            ("cupy", _cupy_overrides)])
+def test_every_fast_path_is_a_cross_checked_primitive(backend, table):
+    overrides = table()
+    for name, override in overrides.items():
+        assert name in registry.OPS, (
+            f"the {backend} backend overrides {name!r}, which is no primitive of the op table")
+        assert isinstance(override, registry.Override), (
+            f"the {backend} backend's override of {name!r} is a {type(override).__name__}, "
+            "expected registry.Override")
+        assert any(SPECS.get(op) for op in _exercising(name)), (
+            f"the {backend} backend overrides {name!r}, but no case of tests/backends/op_specs.py "
+            "runs it: add its cases (a contract op) or list it in INTERNAL_PRIMITIVES with the "
+            "contract ops that exercise it")
+        if backend == "numpy":
+            assert any(c.op in _exercising(name) for c in FAST_PATH_CASES), (
+                f"no +fast_paths case runs numpy's override of {name!r}")

@@ -371,18 +371,18 @@ def test_dropout_scales_kept_entries_and_passes_their_gradient():
 
 # ---------------------------------------------------------------------------- the fast select
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
-def test_where_array_is_numpy_where_bit_for_bit(dtype):
-    from kerasette.backends.autodiff.rules import elementwise
+def test_bitwise_select_is_numpy_where_bit_for_bit(dtype):
+    from kerasette.backends.numpy import fast_paths
     special = np.array([np.nan, np.inf, -np.inf, -0.0, 0.0, 1.5, -2.5, 1e-40], dtype="float64")
     shape = (64, 80)  # above the size where the bitwise select takes over
-    assert np.prod(shape) >= elementwise._BITWISE_WHERE_MIN_SIZE
+    assert np.prod(shape) >= fast_paths.SELECT_MIN_SIZE
     a = np.concatenate([special, rand(np.prod(shape) - 8)]).astype(dtype).reshape(shape)
     b = np.concatenate([rand(np.prod(shape) - 8), special[::-1]]).astype(dtype).reshape(shape)
     cond = RNG.random(shape) < 0.5
     for args in [(cond, a, b), (cond, a, 0), (cond, 0.0, b), (cond, -0.0, b), (cond[:, :1], a, b[0]),
                  (cond, a.T.copy().T, b[::-1]), (cond, a[:, ::-1], -1.0), (cond, a, b.astype("float64")),
                  (np.array(True), a[0, 0], b[0, 0]), (cond.astype("int8"), a, b)]:
-        got, want = elementwise.where_array(np, *args), np.where(*args)
+        got, want = fast_paths.bitwise_select(*args), np.where(*args)
         assert got.dtype == want.dtype and got.shape == want.shape
         assert got.tobytes() == np.ascontiguousarray(want).tobytes()
 

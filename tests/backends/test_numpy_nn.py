@@ -188,9 +188,12 @@ def test_pointwise_conv_matches_jax(data_format, strides, channels):
 @pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
 @pytest.mark.parametrize("channels", [(3, 3, 4), (4, 2, 6)], ids=str)
 def test_conv_in_batch_chunks_matches_jax(monkeypatch, data_format, channels):
-    # large batches go through im2col a few images at a time; force one image per chunk
-    from kerasette.backends.autodiff.rules import convolution
-    monkeypatch.setattr(convolution, "_CHUNK_BYTES", 1)
+    # large batches go through im2col a few images at a time (numpy's fast path); an engine
+    # whose chunks hold one image each runs this module's checks
+    import sys
+    from kerasette.backends.numpy import NumpyBackend, fast_paths
+    chunked = NumpyBackend(overrides=fast_paths.overrides(conv_chunk_bytes=1))
+    monkeypatch.setattr(sys.modules[__name__], "B", chunked)
     c, cg, filters = channels
     r = rng(22)
     x = r.standard_normal(image_shape(5, (6, 7), c, data_format))

@@ -10,7 +10,7 @@ elu'(0) = alpha, relu6' = 0 at 0 and 6.
 import math
 
 from ..registry import defcomposite, defop
-from .elementwise import as_floating, erf, where_array
+from .elementwise import as_floating, erf
 from .reductions import as_axis
 
 # selu's constants (Klambauer et al., 2017), to the digits jax.nn uses
@@ -41,9 +41,10 @@ def relu6_vjp(F, g, y, x):
 
 
 @defop("leaky_relu")
-def leaky_relu(xp, x, negative_slope=0.2):
+def leaky_relu(xp, x, negative_slope=0.2, *, where=None):
+    # where: as select's (a backend's fast path binds its own)
     x = as_floating(xp, x)
-    return where_array(xp, x >= 0, x, x * negative_slope)
+    return (where or xp.where)(x >= 0, x, x * negative_slope)
 
 
 @leaky_relu.defvjp
@@ -52,10 +53,10 @@ def leaky_relu_vjp(F, g, y, x, negative_slope=0.2):
 
 
 @defop("elu")
-def elu(xp, x, alpha=1.0):
-    # expm1 of min(x, 0): the branch not taken never overflows
+def elu(xp, x, alpha=1.0, *, where=None):
+    # expm1 of min(x, 0): the branch not taken never overflows; where: as select's
     x = as_floating(xp, x)
-    return where_array(xp, x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
+    return (where or xp.where)(x > 0, x, alpha * xp.expm1(xp.minimum(x, 0)))
 
 
 @elu.defvjp

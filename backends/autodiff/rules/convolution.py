@@ -213,20 +213,14 @@ def _check_channels(op, channels, kernel_shape):
     return channels // cg
 
 
-# An im2col matrix larger than the CPU's caches makes a round trip to memory between its
-# copy and its matmul. Working through the batch a few images at a time, each slice's
-# matrix about this size, keeps it in cache (2 MiB L2 per core, 32 MiB L3 here): measured
-# 0-15% faster on a small convnet's layers (batch 128, 13x13x32), 25-30% on a larger one
-# (batch 32, 28x28x64). A GPU wants one large launch instead.
-_CHUNK_BYTES = 4 * 2 ** 20
-_CHUNKED_ARRAY_MODULES = ("numpy",)
-
-
-def _batch_chunks(xp, batch, bytes_per_image):
-    """Slices of the batch whose im2col matrices hold about ``_CHUNK_BYTES`` each."""
-    if getattr(xp, "__name__", None) not in _CHUNKED_ARRAY_MODULES:
+def _batch_chunks(batch, bytes_per_image, chunk_bytes):
+    """Slices of the batch whose im2col matrices hold about ``chunk_bytes`` each; the whole
+    batch at once when ``chunk_bytes`` is None. The conv forwards take ``chunk_bytes`` as a
+    keyword that a backend's fast path binds (numpy's, measured, in ``backends/numpy``; a
+    GPU wants one large launch instead)."""
+    if chunk_bytes is None:
         return [slice(0, batch)]
-    step = max(1, _CHUNK_BYTES // max(1, bytes_per_image))
+    step = max(1, chunk_bytes // max(1, bytes_per_image))
     return [slice(start, min(start + step, batch)) for start in range(0, batch, step)]
 
 
@@ -236,7 +230,8 @@ def _output_spatial(input_spatial, kernel_shape, strides, pads, dilation_rate):
 
 
 @defop("conv_general", inputs=2)
-def conv_general(xp, inputs, kernel, strides, pads, data_format, dilation_rate):
+def conv_general(xp, inputs, kernel, strides, pads, data_format, dilation_rate, *,
+                 chunk_bytes=None):
     """The convolution, canonical geometry: ``y = cols(inputs) @ kernel`` per group."""
     x = _channels_last(xp, inputs, data_format)
     batch, cg, filters = x.shape[0], kernel.shape[-2], kernel.shape[-1]
@@ -246,7 +241,7 @@ def conv_general(xp, inputs, kernel, strides, pads, data_format, dilation_rate):
     positions = math.prod(out)
     y = xp.empty((batch * positions, filters), dtype=xp.result_type(x.dtype, kernel.dtype))
     taps = math.prod(kernel.shape[:-2])
-    for chunk in _batch_chunks(xp, batch, positions * taps * x.shape[-1] * x.itemsize):
+    for chunk in _batch_chunks(batch, positions * taps * x.shape[-1] * x.itemsize, chunk_bytes):
         cols, _ = _im2col(xp, x[chunk], kernel.shape, strides, pads, dilation_rate)
         rows = y[chunk.start * positions: chunk.stop * positions]
         if groups == 1:
@@ -265,7 +260,7 @@ def conv_general_vjp(F, g, y, inputs, kernel, strides, pads, data_format, dilati
 
 @defop("conv_input_grad", inputs=2)
 def conv_input_grad(xp, output_grad, kernel, input_shape, strides, pads, data_format,
-                    dilation_rate):
+                    dilation_rate, *, chunk_bytes=None):
     """The gradient of ``conv_general`` in its input: ``output_grad @ kernel.T`` gives every
     output position's share for each tap, added back where that tap read (col2im)."""
     g = _channels_last(xp, output_grad, data_format)
@@ -281,7 +276,8 @@ def conv_input_grad(xp, output_grad, kernel, input_shape, strides, pads, data_fo
     dx_last = dx_last.reshape(dx_last.shape[:-1] + (groups, cg))
     keys = clipped_tap_keys(dx_last.shape, tuple(range(1, n_spatial + 1)), pads, window, strides,
                             dilation_rate, out)
-    for chunk in _batch_chunks(xp, g.shape[0], taps * math.prod(out) * channels * dx.itemsize):
+    for chunk in _batch_chunks(g.shape[0], taps * math.prod(out) * channels * dx.itemsize,
+                               chunk_bytes):
         g_chunk = g[chunk]
         # one matmul per group (not per tap: on a busy machine every extra BLAS call
         # waits for its threads) gives each output position's contribution to every tap
@@ -310,7 +306,7 @@ def conv_input_grad_vjp(F, h, dx, output_grad, kernel, input_shape, strides, pad
 
 @defop("conv_kernel_grad", inputs=2)
 def conv_kernel_grad(xp, inputs, output_grad, kernel_shape, strides, pads, data_format,
-                     dilation_rate):
+                     dilation_rate, *, chunk_bytes=None):
     """The gradient of ``conv_general`` in its kernel: ``cols(inputs).T @ output_grad``."""
     x = _channels_last(xp, inputs, data_format)
     g = _channels_last(xp, output_grad, data_format)
@@ -318,8 +314,8 @@ def conv_kernel_grad(xp, inputs, output_grad, kernel_shape, strides, pads, data_
     groups = x.shape[-1] // cg
     taps = math.prod(kernel_shape[:-2])
     dk = xp.zeros((groups, taps * cg, filters // groups), dtype=xp.result_type(x.dtype, g.dtype))
-    for chunk in _batch_chunks(xp, x.shape[0], math.prod(g.shape[1:-1]) * taps * x.shape[-1]
-                               * x.itemsize):
+    for chunk in _batch_chunks(x.shape[0], math.prod(g.shape[1:-1]) * taps * x.shape[-1]
+                               * x.itemsize, chunk_bytes):
         cols, _ = _im2col(xp, x[chunk], kernel_shape, strides, pads, dilation_rate)
         dk += xp.matmul(cols.transpose(0, 2, 1), _grouped(g[chunk], groups))
     dk = dk.reshape(groups, taps, cg, filters // groups).transpose(1, 2, 0, 3)

@@ -83,34 +83,6 @@ def data(x):
     return x.data if isinstance(x, Tensor) else x
 
 
-_UNSIGNED = {2: "uint16", 4: "uint32", 8: "uint64"}
-_BITWISE_WHERE_MIN_SIZE = 4096
-
-
-def where_array(xp, condition, x1, x2):
-    """``xp.where(condition, x1, x2)`` on raw arrays, bit for bit, but fast on numpy.
-
-    numpy's where branches on every element and mispredicts on the random masks of
-    training (relu's ``x > 0``): about 8x slower than picking the bits with an integer
-    mask, which this does for a large bool condition and float operands of one dtype
-    (either may be a Python scalar). Anything else goes to ``xp.where``: below
-    ``_BITWISE_WHERE_MIN_SIZE`` elements the few extra calls cost more than they save.
-    """
-    if type(condition) is not xp.ndarray or condition.size < _BITWISE_WHERE_MIN_SIZE:
-        return xp.where(condition, x1, x2)
-    d1, d2 = getattr(x1, "dtype", None), getattr(x2, "dtype", None)
-    dtype = d1 if d2 is None else d2 if d1 is None or d1 == d2 else None
-    scalars_ok = all(type(v) in (int, float) for v in (x1, x2) if not hasattr(v, "dtype"))
-    if (dtype is None or dtype.kind != "f" or dtype.itemsize not in _UNSIGNED or not scalars_ok
-            or condition.dtype.kind != "b"):
-        return xp.where(condition, x1, x2)
-    unsigned = _UNSIGNED[dtype.itemsize]
-    keep = xp.negative(condition.astype(unsigned))  # all bits set where condition holds
-    a = xp.asarray(x1, dtype=dtype).view(unsigned)
-    b = xp.asarray(x2, dtype=dtype).view(unsigned)
-    return (b ^ ((a ^ b) & keep)).view(dtype)
-
-
 def tie_weights(xp, wins, ties, dtype):
     """Gradient share of one input of a max/min: 1 where it wins, 1/2 where it ties
     (JAX's rule: tied inputs split the gradient equally), 0 where it loses."""
@@ -310,8 +282,10 @@ def where(F, condition, x1=None, x2=None):
 
 
 @defop("select", inputs=3, broadcast=True)
-def select(xp, condition, x1, x2):
-    return where_array(xp, condition, *promote_floats(xp, x1, x2))
+def select(xp, condition, x1, x2, *, where=None):
+    """``where``: ``where(condition, x1, x2)`` on raw arrays, ``xp.where`` by default; a
+    backend's fast path binds its own (numpy's bitwise select, ``backends/numpy``)."""
+    return (where or xp.where)(condition, *promote_floats(xp, x1, x2))
 
 
 @select.defvjp
