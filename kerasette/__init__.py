@@ -11,8 +11,7 @@ _initialize()
 
 from kerasette import config, ops  # noqa: E402
 from kerasette.backends.variable import StatelessScope, Variable  # noqa: E402
-
-__version__ = "0.1.0.dev0"
+from kerasette.version import __version__  # noqa: E402
 
 
 class GradientTape:

@@ -10,7 +10,7 @@ from kerasette.backends.config import (
     set_floatx,
     set_image_data_format,
 )
-from kerasette.saving.serialization_lib import enable_unsafe_deserialization
+from kerasette.serialization.serialization_lib import enable_unsafe_deserialization
 
 __all__ = ["backend", "set_backend", "epsilon", "floatx", "image_data_format",
            "set_epsilon", "set_floatx", "set_image_data_format", "enable_unsafe_deserialization"]

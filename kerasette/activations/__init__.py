@@ -37,8 +37,8 @@ from kerasette.activations.activations import (
     tanh_shrink,
     threshold,
 )
-from kerasette.saving import get_registered_name, serialize_keras_object
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization import get_registered_name, serialize_keras_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 
 ALL_OBJECTS = (relu, leaky_relu, relu6, softmax, celu, elu, selu, softplus, softsign, squareplus,
                soft_shrink, sparse_plus, silu, gelu, glu, tanh, tanh_shrink, threshold, sigmoid,

@@ -11,7 +11,7 @@ from kerasette import backend as kbackend
 from kerasette import ops
 from kerasette.backends import seed as seed_module
 from kerasette.callbacks.callback import Callback
-from kerasette.saving import file_io
+from kerasette.utils import file_io
 
 try:
     import fcntl

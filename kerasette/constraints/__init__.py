@@ -6,8 +6,8 @@ Layers accept a constraint object or its name::
 """
 
 from kerasette.constraints.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm
-from kerasette.saving import serialize_keras_object
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization import serialize_keras_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 from kerasette.utils.naming import to_snake_case
 
 ALL_OBJECTS = (Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm)

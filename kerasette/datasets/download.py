@@ -2,7 +2,7 @@
 
 A file is streamed from its URL into a temporary file beside its destination while its
 SHA-256 is computed; only when its size and hash are the expected ones is it renamed into
-place (:func:`kerasette.saving.file_io.atomic_path`). A wrong file is deleted and raises
+place (:func:`kerasette.utils.file_io.atomic_path`). A wrong file is deleted and raises
 :class:`ChecksumError`; a network failure (no route, HTTP error, timeout) raises
 :class:`DownloadError`. Neither leaves anything at the destination.
 
@@ -14,6 +14,8 @@ import collections
 import hashlib
 import os
 import sys
+
+from kerasette.utils.file_io import atomic_path
 
 MIRROR_ENV = "KERASETTE_DATASETS_MIRROR"
 
@@ -67,8 +69,6 @@ def download(url, path, sha256, size=None, timeout=None):
             and actual ones); nothing is left at ``path``.
         DownloadError: the file could not be fetched; nothing is left at ``path``.
     """
-    from kerasette.saving.file_io import atomic_path  # kerasette.saving imports the layers
-
     timeout = TIMEOUT_SECONDS if timeout is None else timeout
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     print(f"Downloading {url} to {path}", file=sys.stderr)

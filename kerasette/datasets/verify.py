@@ -18,6 +18,8 @@ import json
 import os
 import zlib
 
+from kerasette.utils.file_io import atomic_write
+
 #: The file, in ``~/.kerasette/datasets``, that keeps verdicts between processes.
 VERDICTS = "verified.json"
 
@@ -94,8 +96,6 @@ def _read(store):
 def _record(store, real, verdict):
     """Adds a verdict to ``store`` (dropping those of files gone since); when ``store`` cannot
     be written, the verdict stays in memory only."""
-    from kerasette.saving.file_io import atomic_write  # kerasette.saving imports the layers
-
     verdicts = {path: kept for path, kept in _read(store).items() if os.path.exists(path)}
     verdicts[real] = verdict
     try:

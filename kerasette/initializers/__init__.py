@@ -28,8 +28,8 @@ from kerasette.initializers.random_initializers import (
     VarianceScaling,
     compute_fans,
 )
-from kerasette.saving import serialize_keras_object
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization import serialize_keras_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 from kerasette.utils.naming import to_snake_case
 
 ALL_OBJECTS = (Initializer, Constant, Identity, Ones, Zeros, GlorotNormal, GlorotUniform,

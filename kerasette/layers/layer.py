@@ -22,9 +22,9 @@ from kerasette.backends.config import floatx
 from kerasette.backends.seed import SeedGenerator
 from kerasette.backends.variable import StatelessScope, Variable
 from kerasette.layers.input_spec import assert_input_compatibility
-from kerasette.layers import weight_budget
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.node import Node
+from kerasette.serialization import weight_budget
 from kerasette.utils.naming import auto_name, to_snake_case
 
 _context = threading.local()
@@ -140,6 +140,28 @@ class Layer:
         if variable.regularizer is not None:
             self._regularized.append(variable)
         return variable
+
+    #: Attributes of this class's own bookkeeping that a weights file never walks though they
+    #: may hold layers (the graph around the layer); each class names only its own, and
+    #: :meth:`_saveable_children` joins them along the class's bases.
+    _NOT_SAVED = frozenset({"_inbound_nodes", "_outer_layer", "_output_tensor", "input_spec",
+                            "activity_regularizer"})
+
+    def _saveable_children(self):
+        """``(attribute, value)`` pairs that a Keras 3 weights file walks below this layer, in
+        Keras's order: the attributes the user set (not the base classes' own state), sorted by
+        name with private (``_``) names last. :mod:`kerasette.saving.object_paths` turns them
+        into paths, asking each object rather than testing its class."""
+        skipped = _not_saved(type(self))
+        attributes = {name: value for name, value in vars(self).items()
+                      if not name.startswith("__") and name not in skipped}
+        return [(name, attributes[name]) for name in sorted(attributes, key=_private_last)]
+
+    @classmethod
+    def _base_state(cls):
+        """The instance attributes every object of this class has before the user sets any
+        (those of a fresh :class:`Layer`); subclasses with state of their own add theirs."""
+        return frozenset(vars(Layer(name="_kerasette_probe_layer")))
 
     def _tracked(self):
         """Sublayers, extra Variables and SeedGenerators held in attributes, in assignment order."""
@@ -490,6 +512,23 @@ def _marking_built(build):
         return result
     wrapper._marks_built = True
     return wrapper
+
+
+_not_saved_cache = {}
+
+
+def _not_saved(cls):
+    """The attribute names :meth:`Layer._saveable_children` skips for objects of ``cls``."""
+    if cls not in _not_saved_cache:
+        names = set(cls._base_state())
+        for klass in cls.__mro__:
+            names |= vars(klass).get("_NOT_SAVED", frozenset())
+        _not_saved_cache[cls] = frozenset(names)
+    return _not_saved_cache[cls]
+
+
+def _private_last(name):
+    return f"~{name}" if name.startswith("_") else name
 
 
 def _tracked_items(value, depth=0):

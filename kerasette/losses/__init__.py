@@ -52,7 +52,7 @@ from kerasette.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 
 # short names, as Keras 3 exports them (keras.losses.mse is mean_squared_error)
 mse = MSE = mean_squared_error

@@ -21,7 +21,7 @@ import inspect
 from kerasette import ops
 from kerasette.backends import config
 from kerasette.utils.naming import auto_name, to_snake_case
-from kerasette.saving import get_registered_name, serialize_keras_object
+from kerasette.serialization import get_registered_name, serialize_keras_object
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 

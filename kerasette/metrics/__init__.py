@@ -81,7 +81,7 @@ from kerasette.metrics.regression import (
     RootMeanSquaredError,
 )
 from kerasette.utils.naming import to_snake_case
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 
 ALL_OBJECTS = (
     Metric, Mean, Sum, MeanMetricWrapper,

@@ -29,6 +29,16 @@ class Functional(Model):
         >>> model = kerasette.Model(inputs=[a, b], outputs=out)
     """
 
+    #: the graph: its nodes, operations and symbolic tensors
+    _NOT_SAVED = frozenset({"_inputs_struct", "_outputs_struct", "_input_tensors",
+                            "_output_tensors", "_nodes", "_nodes_by_depth", "_operations"})
+
+    def _saveable_children(self):
+        """Keras 3 walks a functional model's ``layers`` first, then its other attributes (as
+        :meth:`Model._saveable_children`): its own layers take their paths before any attribute
+        of a subclass."""
+        return [("layers", self.layers)] + super()._saveable_children()
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, dict) and not all(isinstance(k, str) for k in inputs):

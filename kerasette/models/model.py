@@ -9,7 +9,8 @@ import numpy as np
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
-from kerasette.layers.layer import Layer
+from kerasette.layers.layer import Layer, _private_last
+from kerasette.models.summary_utils import print_summary
 from kerasette.trainers.trainer import Trainer
 
 
@@ -88,7 +89,6 @@ class Model(Trainer, Layer):
         """Prints Keras's table of layers: name (type), output shape, parameter count (and
         "Connected to" for branching functional models); then the total, trainable,
         non-trainable and optimizer parameter counts. ``layer_range`` is not supported yet."""
-        from kerasette.utils.summary_utils import print_summary
         print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
                       expand_nested=expand_nested, show_trainable=show_trainable)
 
@@ -127,17 +127,23 @@ class Model(Trainer, Layer):
         from kerasette.saving import saving_api
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
-    def get_compile_config(self):
-        """What ``compile`` was given, serialized as Keras 3 writes it in a ``.keras`` file
-        (None when the model is not compiled)."""
-        from kerasette.saving.saving_lib import compile_config_of
-        return compile_config_of(self)
+    #: the trainer's state: compiled steps, the compile arguments and their trackers
+    _NOT_SAVED = frozenset({"_steps", "_compile_loss", "_compile_metrics", "_loss_tracker",
+                            "_output_loss_trackers", "history", "loss"})
 
-    def compile_from_config(self, config):
-        """Compiles the model from :meth:`get_compile_config`'s output (a file's
-        ``compile_config``), and creates the optimizer's state when the model is built."""
-        from kerasette.saving.saving_lib import compile_from_config
-        compile_from_config(self, config)
+    @classmethod
+    def _base_state(cls):
+        # a model's optimizer is the user's (saved at "optimizer"), the rest is the trainer's
+        names = set(vars(Model(name="_kerasette_probe_model"))) - {"optimizer"}
+        return super()._base_state() | names
+
+    def _saveable_children(self):
+        """As :meth:`Layer._saveable_children`, with the model's ``layers`` walked as an
+        attribute (every sublayer, nested lists flattened), so that the layers of a subclassed
+        model held in no attribute of their own are saved at ``layers/...``."""
+        children = dict(super()._saveable_children())
+        children["layers"] = self.layers
+        return [(name, children[name]) for name in sorted(children, key=_private_last)]
 
     def build_from_config(self, config):
         """Builds the model for the input shape saved in a file's ``build_config`` (running

@@ -32,6 +32,14 @@ class Sequential(Model):
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
+    _NOT_SAVED = frozenset({"_layers_list", "_functional"})  # the stack and its graph
+
+    def _saveable_children(self):
+        """Keras 3 walks a Sequential model's ``layers`` first, then its other attributes (as
+        :meth:`Model._saveable_children`): its own layers take their paths before any attribute
+        of a subclass."""
+        return [("layers", self.layers)] + super()._saveable_children()
+
     def add(self, layer, rebuild=True):
         """Appends a layer (or ``keras.Input``) to the stack."""
         if isinstance(layer, KerasTensor) and layer._keras_history is not None:

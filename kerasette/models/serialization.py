@@ -2,7 +2,7 @@
 
 from kerasette.backends import tree
 from kerasette.layers.keras_tensor import KerasTensor
-from kerasette.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from kerasette.serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
 
 def serialize(model):

@@ -24,6 +24,8 @@ from kerasette.optimizers.optimizer import (
 )
 from kerasette.optimizers.rmsprop import RMSprop
 from kerasette.optimizers.sgd import SGD
+from kerasette.serialization import (deserialize_keras_object, get_registered_object,
+                                     serialize_keras_object)
 
 ALL_OBJECTS = (Optimizer, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop, SGD)
 
@@ -35,7 +37,6 @@ ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in ALL_OBJECTS if cls is n
 def serialize(optimizer):
     """The Keras 3 config dict of ``optimizer``
     (``{"module": "keras.optimizers", "class_name": "Adam", "config": {...}, ...}``)."""
-    from kerasette.saving import serialize_keras_object
     return serialize_keras_object(optimizer)
 
 
@@ -47,7 +48,6 @@ def deserialize(config, custom_objects=None):
     Raises:
         ValueError: the class is not a known optimizer (the message lists the valid names).
     """
-    from kerasette.saving import deserialize_keras_object, get_registered_object
     config = dict(config)
     name = config.get("class_name")
     builtin = ALL_OBJECTS_DICT.get(str(name).lower())

@@ -27,6 +27,7 @@ from kerasette import ops
 from kerasette.backends.config import floatx
 from kerasette.backends.variable import StatelessScope, Variable
 from kerasette.optimizers.schedules import learning_rate_schedule
+from kerasette.serialization import deserialize_keras_object, serialize_keras_object
 from kerasette.utils.naming import auto_name, to_snake_case
 
 #: smallest normal number of each dtype whose denormals are flushed. Only float32 and
@@ -529,6 +530,11 @@ class Optimizer:
                                  f"{variable.shape}, got an array of shape {np.shape(weight)}.")
             variable.assign(weight)
 
+    def _saveable_children(self):
+        """Nothing is saved below an optimizer in a weights file: its slots are its own
+        variables (see :meth:`kerasette.layers.Layer._saveable_children`)."""
+        return []
+
     def save_own_variables(self, store):
         """Writes :attr:`variables` to ``store`` under "0", "1", ... (Keras 3's layout)."""
         for i, variable in enumerate(self._variables):
@@ -550,7 +556,6 @@ class Optimizer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         """The constructor arguments, JSON-serializable (Keras 3's keys)."""
-        from kerasette.saving import serialize_keras_object  # saving imports optimizers
         if isinstance(self._learning_rate, Variable):
             learning_rate = float(self._learning_rate.numpy())
         else:  # a schedule (or a registered callable)
@@ -574,7 +579,6 @@ class Optimizer:
         """An optimizer (without state) from :meth:`get_config`'s output."""
         config = dict(config)
         if isinstance(config.get("learning_rate"), dict):
-            from kerasette.saving import deserialize_keras_object
             config["learning_rate"] = deserialize_keras_object(
                 config["learning_rate"], custom_objects=custom_objects)
         return cls(**config)

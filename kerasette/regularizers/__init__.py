@@ -7,8 +7,8 @@ Layers accept a regularizer object or its name::
 """
 
 from kerasette.regularizers.regularizers import L1, L1L2, L2, OrthogonalRegularizer, Regularizer
-from kerasette.saving import serialize_keras_object
-from kerasette.utils.identifiers import deserialize_object, get_object
+from kerasette.serialization import serialize_keras_object
+from kerasette.serialization.identifiers import deserialize_object, get_object
 from kerasette.utils.naming import to_snake_case
 
 ALL_OBJECTS = (Regularizer, L1, L2, L1L2, OrthogonalRegularizer)

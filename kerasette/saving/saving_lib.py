@@ -10,9 +10,9 @@ A ``.keras`` file is a zip archive of three members, as Keras 3 writes it:
   (:mod:`kerasette.saving.object_paths`, :mod:`kerasette.saving.weights_store`).
 
 Saving builds each file in memory and writes it through
-:func:`~kerasette.saving.file_io.atomic_write` (a crash or a full disk leaves the
+:func:`~kerasette.utils.file_io.atomic_write` (a crash or a full disk leaves the
 previous file whole); loading reads the archive in memory through
-:func:`~kerasette.saving.file_io.read_archive` and writes nothing to disk. Loading
+:func:`~kerasette.utils.file_io.read_archive` and writes nothing to disk. Loading
 weights is all or nothing: every object's variables are checked against the file
 (number, shapes, dtypes) and read before the first one is assigned, and the
 model's previous values are put back if an object's own ``load_own_variables``
@@ -26,12 +26,18 @@ import json
 import warnings
 import zipfile
 
-from kerasette.layers import weight_budget
-from kerasette.saving.file_io import (FileFormatError, atomic_write, check_regular_file,
-                                      read_archive)
+from kerasette.layers.layer import Layer
+from kerasette.models.model import Model
+from kerasette.optimizers.optimizer import Optimizer
 from kerasette.saving.object_paths import describe, saveable_paths
-from kerasette.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
 from kerasette.saving.weights_store import H5Reader, WriteStore, check_variables, h5_bytes
+from kerasette.serialization import weight_budget
+from kerasette.serialization.object_registration import custom_object_scope, scoped_custom_objects
+from kerasette.serialization.serialization_lib import (_shapes_to_json, deserialize_keras_object,
+                                                       serialize_keras_object)
+from kerasette.utils.file_io import (FileFormatError, atomic_write, check_regular_file,
+                                     read_archive)
+from kerasette.version import __version__
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
@@ -44,102 +50,14 @@ _ARCHIVE_MEMBERS = frozenset({CONFIG_FILENAME, METADATA_FILENAME, WEIGHTS_FILENA
 
 
 # ---------------------------------------------------------------------------- configs
-def compile_config_of(model):
-    """What ``compile`` was given, as Keras 3 writes it in ``config.json`` (None when the
-    model is not compiled)."""
-    if not getattr(model, "compiled", False):
-        return None
-    from kerasette import losses, metrics, optimizers
-    compile_loss = model._compile_loss
-    compile_metrics = model._compile_metrics
-
-    def serialized(value, serialize_one):
-        if value is None or isinstance(value, (str, bool, int, float)):
-            return value
-        if isinstance(value, dict):
-            return {key: serialized(item, serialize_one) for key, item in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [serialized(item, serialize_one) for item in value]
-        return serialize_one(value)
-
-    return {
-        "optimizer": optimizers.serialize(model.optimizer),
-        "loss": serialized(model.loss, losses.serialize),
-        "loss_weights": serialize_keras_object(
-            compile_loss._loss_weights if compile_loss is not None else None),
-        "metrics": serialized(compile_metrics._metrics if compile_metrics else None,
-                              metrics.serialize),
-        "weighted_metrics": serialized(
-            compile_metrics._weighted_metrics if compile_metrics else None, metrics.serialize),
-        "run_eagerly": bool(model.run_eagerly),
-        "steps_per_execution": 1,
-        "jit_compile": _jit_compile_setting(model),
-    }
-
-
-def _jit_compile_setting(model):
-    """``jit_compile`` as a file should say: True when the steps are compiled, False when
-    they cannot be (run_eagerly) or were refused on a backend that compiles (JAX), and
-    "auto" otherwise (a backend without a compiler, such as numpy, whose "auto" became
-    False): so that Keras, loading the file on JAX, compiles the steps again."""
-    from kerasette import backend
-    if model.jit_compile:
-        return True
-    if model.run_eagerly or backend.backend() == "jax":
-        return False
-    return "auto"
-
-
-def _deserialize_entries(value, deserialize_one):
-    """``value`` with every serialized object (a dict with "class_name") created; lists and
-    per-output dicts are walked, names are left to ``compile`` to resolve."""
-    if isinstance(value, dict) and "class_name" in value:
-        return deserialize_one(value)
-    if isinstance(value, dict):
-        return {key: _deserialize_entries(item, deserialize_one) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_deserialize_entries(item, deserialize_one) for item in value]
-    return value
-
-
-def compile_from_config(model, config, custom_objects=None):
-    """Compiles ``model`` as ``config`` (a file's ``compile_config``) says, then creates
-    the optimizer's state when the model is built (so that saved state can be loaded)."""
-    from kerasette import losses, metrics, optimizers
-    if not isinstance(config, dict):
-        raise FileFormatError(f"compile_config must be a JSON object, got "
-                              f"{type(config).__name__}.")
-    optimizer = config.get("optimizer", "rmsprop")
-    if isinstance(optimizer, dict):
-        optimizer = optimizers.deserialize(optimizer, custom_objects=custom_objects)
-    jit_compile = config.get("jit_compile", "auto")
-    model.compile(
-        optimizer=optimizer,
-        loss=_deserialize_entries(config.get("loss"),
-                                  lambda c: losses.deserialize(c, custom_objects)),
-        loss_weights=config.get("loss_weights"),
-        metrics=_deserialize_entries(config.get("metrics"),
-                                     lambda c: metrics.deserialize(c, custom_objects)),
-        weighted_metrics=_deserialize_entries(config.get("weighted_metrics"),
-                                              lambda c: metrics.deserialize(c, custom_objects)),
-        run_eagerly=bool(config.get("run_eagerly", False)),
-        # a file says True when it was compiled where jit exists (Keras on JAX); here that
-        # means: compile where the active backend can
-        jit_compile="auto" if jit_compile in (True, "auto") else False,
-    )
-    if model.built and model.optimizer is not None and not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-
-
 def model_config(model):
     """The model's entry of ``config.json``: its config, ``build_config`` and
     ``compile_config`` (the last two when there is something to say)."""
     config = serialize_keras_object(model)
     shapes = getattr(model, "_build_shapes", None)
     if shapes is not None and "build_config" not in config:
-        from kerasette.saving.serialization_lib import _shapes_to_json
         config["build_config"] = {"input_shape": _shapes_to_json(shapes)}
-    compile_config = compile_config_of(model)
+    compile_config = model.get_compile_config()
     if compile_config is not None:
         config["compile_config"] = compile_config
     return config
@@ -147,7 +65,6 @@ def model_config(model):
 
 def metadata():
     """``metadata.json``'s content."""
-    from kerasette import __version__
     return {"keras_version": KERAS_FORMAT_VERSION,
             "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
             "kerasette_version": __version__}
@@ -257,8 +174,13 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         with weight_budget.limit(reader.stored_elements() + _WEIGHT_BUDGET_SLACK):
             model = _model_from_config(config, custom_objects, safe_mode, filepath)
             if compile and compile_config:
+                if not isinstance(compile_config, dict):
+                    raise FileFormatError(f"{filepath!r}: compile_config must be a JSON object, "
+                                          f"got {type(compile_config).__name__}.")
                 try:
-                    compile_from_config(model, compile_config, custom_objects)
+                    with custom_object_scope({**scoped_custom_objects(),
+                                              **(custom_objects or {})}):
+                        model.compile_from_config(compile_config)
                 except FileFormatError:
                     raise
                 except Exception as error:  # noqa: BLE001 - any failure to compile is the file's
@@ -272,7 +194,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def _model_from_config(config, custom_objects, safe_mode, filepath):
-    from kerasette.models.model import Model
     try:
         model = deserialize_keras_object(config, custom_objects=custom_objects,
                                          safe_mode=safe_mode)
@@ -339,8 +260,6 @@ def _optimizer_built_for(model, reader):
 
 
 def _uses_base_method(obj, method):
-    from kerasette.layers.layer import Layer
-    from kerasette.optimizers.optimizer import Optimizer
     base = Layer if isinstance(obj, Layer) else Optimizer
     return getattr(type(obj), method) is getattr(base, method)
 
@@ -349,7 +268,6 @@ def _check_object(path, obj, store):
     """Checks ``store`` against ``obj``'s variables without reading data. Returns whether
     the data should be read ahead (False for an object whose own ``load_own_variables``
     decides what to read)."""
-    from kerasette.optimizers.optimizer import Optimizer
     if isinstance(obj, Optimizer):
         if not _uses_base_method(obj, "load_own_variables"):
             return False

@@ -37,7 +37,7 @@ import io
 
 import numpy as np
 
-from kerasette.saving.file_io import FileFormatError
+from kerasette.utils.file_io import FileFormatError
 
 #: dtype kinds a weights dataset may have: bool, signed and unsigned integers, floats
 NUMERIC_KINDS = "biuf"

@@ -24,6 +24,7 @@ from kerasette import backend as kbackend
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
+from kerasette.serialization import serialize_keras_object
 from kerasette.trainers import data_adapters
 from kerasette.trainers.compile_utils import CompileLoss, CompileMetrics
 
@@ -81,10 +82,75 @@ class Trainer:
         self._output_loss_positions = []
         self.run_eagerly = bool(run_eagerly)
         if jit_compile == "auto":
-            jit_compile = not self.run_eagerly and kbackend.backend() == "jax"
+            jit_compile = not self.run_eagerly and kbackend.get_backend().compiles_steps
         self.jit_compile = bool(jit_compile) and not self.run_eagerly
         self._steps = {}
         self.compiled = True
+
+    def get_compile_config(self):
+        """What ``compile`` was given, serialized as Keras 3 writes it in a ``.keras`` file's
+        ``compile_config`` (None when the model is not compiled)."""
+        if not self.compiled:
+            return None
+        from kerasette import losses, metrics, optimizers
+        compile_loss, compile_metrics = self._compile_loss, self._compile_metrics
+        return {
+            "optimizer": optimizers.serialize(self.optimizer),
+            "loss": _serialized(self.loss, losses.serialize),
+            "loss_weights": serialize_keras_object(
+                compile_loss._loss_weights if compile_loss is not None else None),
+            "metrics": _serialized(compile_metrics._metrics if compile_metrics else None,
+                                   metrics.serialize),
+            "weighted_metrics": _serialized(
+                compile_metrics._weighted_metrics if compile_metrics else None,
+                metrics.serialize),
+            "run_eagerly": bool(self.run_eagerly),
+            "steps_per_execution": 1,
+            "jit_compile": self._jit_compile_setting(),
+        }
+
+    def _jit_compile_setting(self):
+        """``jit_compile`` as a file should say: True when the steps are compiled, False when
+        they cannot be (run_eagerly) or were refused on a backend that compiles them (JAX),
+        and "auto" otherwise (a backend without a compiler, such as numpy, whose "auto"
+        became False): so that Keras, loading the file on JAX, compiles the steps again."""
+        if self.jit_compile:
+            return True
+        if self.run_eagerly or kbackend.get_backend().compiles_steps:
+            return False
+        return "auto"
+
+    def compile_from_config(self, config):
+        """Compiles the model as ``config`` (:meth:`get_compile_config`'s output, a file's
+        ``compile_config``) says, then creates the optimizer's state when the model is built
+        (so that saved state can be loaded). Objects are looked up as by
+        :func:`~kerasette.saving.deserialize_keras_object` (registered ones and those of an
+        active :func:`~kerasette.saving.custom_object_scope`).
+
+        Raises:
+            ValueError: ``config`` is not a dict, or names an unknown object.
+        """
+        from kerasette import losses, metrics, optimizers
+        if not isinstance(config, dict):
+            raise ValueError(f"compile_config must be a JSON object, got "
+                             f"{type(config).__name__}.")
+        optimizer = config.get("optimizer", "rmsprop")
+        if isinstance(optimizer, dict):
+            optimizer = optimizers.deserialize(optimizer)
+        jit_compile = config.get("jit_compile", "auto")
+        self.compile(
+            optimizer=optimizer,
+            loss=_deserialized(config.get("loss"), losses.deserialize),
+            loss_weights=config.get("loss_weights"),
+            metrics=_deserialized(config.get("metrics"), metrics.deserialize),
+            weighted_metrics=_deserialized(config.get("weighted_metrics"), metrics.deserialize),
+            run_eagerly=bool(config.get("run_eagerly", False)),
+            # a file says True when it was compiled where jit exists (Keras on JAX); here that
+            # means: compile where the active backend can
+            jit_compile="auto" if jit_compile in (True, "auto") else False,
+        )
+        if self.built and self.optimizer is not None and not self.optimizer.built:
+            self.optimizer.build(self.trainable_variables)
 
     def _output_names_for_compile(self):
         names = getattr(self, "output_names", None)
@@ -596,3 +662,27 @@ def _pythonify(logs):
     if logs is None:
         return {}
     return {key: float(ops.convert_to_numpy(logs[key])) for key in sorted(logs)}
+
+
+def _serialized(value, serialize_one):
+    """``value`` (a compile argument) with every object serialized; names, numbers, and the
+    lists and per-output dicts holding them are kept as they are."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, dict):
+        return {key: _serialized(item, serialize_one) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_serialized(item, serialize_one) for item in value]
+    return serialize_one(value)
+
+
+def _deserialized(value, deserialize_one):
+    """``value`` with every serialized object (a dict with "class_name") created; lists and
+    per-output dicts are walked, names are left to ``compile`` to resolve."""
+    if isinstance(value, dict) and "class_name" in value:
+        return deserialize_one(value)
+    if isinstance(value, dict):
+        return {key: _deserialized(item, deserialize_one) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_deserialized(item, deserialize_one) for item in value]
+    return value

@@ -5,7 +5,7 @@ A ``Lambda`` layer's lambda (or local function) is saved the way Keras 3 saves i
 and base64-encoded, ``defaults`` its default argument values and ``closure`` the values
 of the variables it captured. Bytecode runs only in the Python version that wrote it,
 and loading it runs code from the file: loaders call :func:`func_load` only outside
-safe mode (see ``kerasette.saving.serialization_lib``).
+safe mode (see ``kerasette.serialization.serialization_lib``).
 """
 
 import binascii

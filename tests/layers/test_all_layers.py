@@ -24,7 +24,7 @@ import kerasette
 import kerasette.layers
 from kerasette.layers.input_layer import InputLayer
 from kerasette.layers.layer import Layer
-from kerasette.saving.serialization_lib import deserialize_keras_object, serialize_keras_object
+from kerasette.serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 from layer_test_case import (
     LayerCase,
     assert_close,

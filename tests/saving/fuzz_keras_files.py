@@ -49,7 +49,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import kerasette
-from kerasette.saving.file_io import FileFormatError
+from kerasette.utils.file_io import FileFormatError
 from zip_crafting import zip_bytes
 
 MEMBERS = ("config.json", "metadata.json", "model.weights.h5")

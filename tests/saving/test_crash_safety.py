@@ -89,7 +89,7 @@ class FileIOLayer:
 
     def save(self, path, version):
         import h5py
-        from kerasette.saving.file_io import atomic_path, atomic_write
+        from kerasette.utils.file_io import atomic_path, atomic_write
 
         def write_h5(target):
             with h5py.File(target, "w") as store:
@@ -108,7 +108,7 @@ class FileIOLayer:
 
     def load(self, path):
         import h5py
-        from kerasette.saving.file_io import read_archive
+        from kerasette.utils.file_io import read_archive
         source = path
         if path.endswith(".keras"):
             source = io.BytesIO(read_archive(path)["model.weights.h5"])
@@ -198,7 +198,7 @@ def check_folder(folder, layer, done, begun, outcome):
 def probe_temporaries(folder, layer, rng, outcome):
     """A temporary left half-written by a kill is a truncated file: loading one (moved out
     of the folder, under its real extension) succeeds or raises FileFormatError."""
-    from kerasette.saving.file_io import FileFormatError
+    from kerasette.utils.file_io import FileFormatError
     for name in os.listdir(folder):
         if TEMPORARY.match(name) and rng.random() < 0.25:
             suffix = ".keras" if ".keras." in name else ".weights.h5"

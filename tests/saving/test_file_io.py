@@ -14,8 +14,8 @@ import zipfile
 
 import pytest
 
-from kerasette.saving import file_io
-from kerasette.saving.file_io import FileFormatError, atomic_path, atomic_write, read_archive
+from kerasette.utils import file_io
+from kerasette.utils.file_io import FileFormatError, atomic_path, atomic_write, read_archive
 from zip_crafting import Entry, raw_zip, zeros_deflate
 
 MEMBERS = {"config.json": b'{"class_name": "Sequential"}',
@@ -430,7 +430,7 @@ def test_a_bad_archive_limit_in_the_environment_is_named_at_the_first_load(tmp_p
     path = write_zip(tmp_path / "m.keras", MEMBERS)
     result = _run_python(
         "import kerasette\n"
-        "from kerasette.saving.file_io import read_archive\n"
+        "from kerasette.utils.file_io import read_archive\n"
         f"try:\n    read_archive({str(path)!r})\n"
         "except ValueError as error:\n    print('ValueError:', error)\n",
         {"KERASETTE_MAX_ARCHIVE_BYTES": value})
@@ -445,7 +445,7 @@ def test_a_bad_archive_limit_in_the_environment_is_named_at_the_first_load(tmp_p
 def test_the_archive_limit_in_the_environment_applies(tmp_path):
     path = write_zip(tmp_path / "m.keras", MEMBERS)
     total = sum(len(data) for data in MEMBERS.values())
-    code = ("from kerasette.saving.file_io import read_archive\n"
+    code = ("from kerasette.utils.file_io import read_archive\n"
             f"try:\n    print(len(read_archive({str(path)!r})))\n"
             "except ValueError as error:\n    print('ValueError:', error)\n")
     assert _run_python(code, {"KERASETTE_MAX_ARCHIVE_BYTES": str(total)}).stdout == "3\n"

@@ -36,7 +36,7 @@ import pytest
 
 import kerasette
 from kerasette.saving import saving_lib
-from kerasette.saving.file_io import FileFormatError
+from kerasette.utils.file_io import FileFormatError
 from fuzz_keras_files import outcome_of
 from fuzz_keras_files import test_mutated_files_load_or_fail_cleanly  # noqa: F401 - the short fuzz
 from zip_crafting import Entry, raw_zip, rezip, zeros_deflate

@@ -20,7 +20,7 @@ import kerasette
 from kerasette import layers, ops
 from kerasette.layers.core import lambda_layer
 from kerasette.layers.layer import Layer
-from kerasette.saving import serialization_lib
+from kerasette.serialization import serialization_lib
 from kerasette.utils import python_utils
 from zip_crafting import rezip
 

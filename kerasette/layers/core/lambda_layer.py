@@ -9,8 +9,8 @@ import warnings
 import numpy as np
 
 from kerasette.layers.layer import Layer
-from kerasette.saving import serialization_lib
-from kerasette.saving.object_registration import get_registered_name, get_registered_object
+from kerasette.serialization import serialization_lib
+from kerasette.serialization.object_registration import get_registered_name, get_registered_object
 from kerasette.utils import python_utils
 
 # kerasette's public function namespaces a saved Lambda may name its function from, written

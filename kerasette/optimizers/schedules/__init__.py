@@ -16,6 +16,7 @@ from kerasette.optimizers.schedules.learning_rate_schedule import (
     PiecewiseConstantDecay,
     PolynomialDecay,
 )
+from kerasette.serialization import deserialize_keras_object, serialize_keras_object
 
 ALL_OBJECTS = (LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
                InverseTimeDecay, CosineDecay, CosineDecayRestarts)
@@ -24,13 +25,11 @@ ALL_OBJECTS = (LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, P
 def serialize(learning_rate_schedule):
     """The Keras 3 config dict of a schedule
     (``{"module": "keras.optimizers.schedules", "class_name": ..., "config": ...}``)."""
-    from kerasette.saving import serialize_keras_object
     return serialize_keras_object(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):
     """The schedule described by ``config`` (a dict from :func:`serialize`)."""
-    from kerasette.saving import deserialize_keras_object
     return deserialize_keras_object(config, custom_objects=custom_objects)
 
 

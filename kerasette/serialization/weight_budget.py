@@ -5,6 +5,10 @@ Building the model from the config comes first, so a few bytes of hostile config
 (``"units": 4000000000``) could make the loader allocate gigabytes before any weight shape is
 checked. While :func:`limit` is active, :meth:`Layer.add_weight` charges each new weight's
 size here, before its initializer allocates anything, and refuses weights past the budget.
+
+It lives on the ground floor with deserialization, below the layers that consult it: loading
+(:mod:`kerasette.saving`, on the top floor) sets the budget around building a model from its
+config, and layers only charge it, so neither floor imports the other.
 """
 
 import contextlib

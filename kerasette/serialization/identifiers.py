@@ -5,7 +5,8 @@ Each of those modules keeps a table of its names (``{"GlorotUniform": GlorotUnif
 
 - a name: looked up in the table (then among registered objects and ``custom_objects``);
 - a config dict ``{"class_name": ..., "config": ...}`` as Keras 3 writes it: the class
-  from the table, else :mod:`kerasette.saving` (registered classes, ``custom_objects``);
+  from the table, else :func:`~kerasette.serialization.deserialize_keras_object` (registered
+  classes, ``custom_objects``);
 - a class: instantiated; any other callable: used as it is.
 
 Only names in the table, registered names and ``custom_objects`` are ever looked
@@ -14,7 +15,8 @@ up: a config cannot name arbitrary code to run.
 
 import inspect
 
-from kerasette.saving import deserialize_keras_object, get_registered_object
+from kerasette.serialization.object_registration import get_registered_object
+from kerasette.serialization.serialization_lib import deserialize_keras_object
 
 
 def deserialize_object(config, table, kind, custom_objects=None):

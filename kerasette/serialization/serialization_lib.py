@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from kerasette.saving.object_registration import get_registered_name, get_registered_object
+from kerasette.serialization.object_registration import get_registered_name, get_registered_object
 
 # family -> (the module holding the classes, the Keras module name written to files)
 _FAMILIES = {
