@@ -440,7 +440,7 @@ class Layer:
             return
         self._build_shapes = shapes
         if not getattr(type(self).build, "_builds_by_calling", False):
-            _backend_guard_build(self, shapes)
+            _build_or_explain(self, shapes)
         self.built = True
 
     def _symbolic_call(self, args, kwargs):
@@ -651,7 +651,7 @@ class _CallScope:
         return False
 
 
-def _backend_guard_build(layer, shapes):
+def _build_or_explain(layer, shapes):
     """Runs ``layer.build`` and turns a failure into an error that names the layer and shape."""
     try:
         layer.build(shapes)
