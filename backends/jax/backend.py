@@ -1,7 +1,7 @@
 """JaxBackend: the contract implemented with ``jax.numpy``, ``jax.lax`` and ``jax.nn``.
 
 The ops live in the modules of :mod:`~kerasette.backends.jax.ops` (one per family)
-and in :mod:`~kerasette.backends.jax.core`; each module lists its contract names
+and in :mod:`~kerasette.backends.jax.arrays`; each module lists its contract names
 in ``__all__`` and they are bound here as static methods. This class adds what
 needs the backend object itself: the random ops (their seeds), SeedGenerator,
 Variable, and the autodiff transformations.
@@ -16,7 +16,7 @@ from .. import seed as seeding
 from ..interface import Backend
 from ..tape_base import check_differentiable_argument
 from ..variable import Variable
-from . import core, ops, recording
+from . import arrays, ops, recording
 from .convert import as_input, tensor
 from .ops import random
 from .tape import GradientTape
@@ -116,7 +116,7 @@ def _convert_arguments(args, argnums):
 
         def convert(leaf, p=p):
             leaf = leaf if isinstance(leaf, jax.Array) else tensor(as_input(leaf))
-            check_differentiable_argument(core.dtype(leaf), p, argnums)
+            check_differentiable_argument(arrays.dtype(leaf), p, argnums)
             return leaf
 
         args[p] = jax.tree_util.tree_map(convert, args[p],
@@ -126,7 +126,7 @@ def _convert_arguments(args, argnums):
 
 def _bind_ops(cls):
     """Binds every op module's ``__all__`` as static methods, with the contract's docs."""
-    for module in (core, *ops.MODULES):
+    for module in (arrays, *ops.MODULES):
         for name in module.__all__:
             fn = getattr(module, name)
             if not fn.__doc__:

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 
 from ..tape_base import TapeBase
 from . import operators, recording
-from .core import cast
+from .arrays import cast
 from .dtypes import INEXACT
 from .ops.elementwise import add
 

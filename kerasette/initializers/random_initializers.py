@@ -25,7 +25,7 @@ import numpy as np
 
 from kerasette.backends.seed import SeedGenerator
 from kerasette.initializers.initializer import Initializer, numpy_dtype
-from kerasette.utils.rng_utils import global_generator
+from kerasette.utils.seeds import global_generator
 
 # Standard deviation of a unit normal truncated to [-2, 2]; variance scaling divides by it
 # so that the truncated distribution has the stddev asked for (Keras's constant).

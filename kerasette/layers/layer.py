@@ -2,8 +2,9 @@
 
 A layer is ``build(input_shape)`` (create weights with :meth:`Layer.add_weight`)
 plus ``call(inputs)`` written with :mod:`kerasette.ops` only, so it runs on
-every backend. Sublayers, Variables and SeedGenerators assigned as attributes
-(directly, or inside lists, tuples and dicts) are tracked automatically.
+every backend. Sublayers, Variables, SeedGenerators, metrics and optimizers assigned as
+attributes (directly, or inside lists, tuples and dicts) are tracked when assigned: see
+:mod:`kerasette.layers.tracking`.
 
 Calling a layer on symbolic tensors (``keras.Input``) builds a functional
 graph instead of computing: see :mod:`kerasette.models.functional`.
@@ -24,6 +25,9 @@ from kerasette.backends.variable import StatelessScope, Variable
 from kerasette.layers.input_spec import assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.node import Node
+from kerasette.layers.tracking import no_tracking, tracked_objects, tracker_of, unique, untracked
+from kerasette.metrics.metric import Metric
+from kerasette.optimizers.optimizer import Optimizer
 from kerasette.serialization import weight_budget
 from kerasette.utils.naming import auto_name, to_snake_case
 
@@ -72,6 +76,7 @@ class Layer:
         if build is not None and not getattr(build, "_marks_built", False):
             cls.build = _marking_built(build)
 
+    @no_tracking
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True,
                  name=None, **kwargs):
         input_shape = kwargs.pop("input_shape", None)
@@ -141,51 +146,55 @@ class Layer:
             self._regularized.append(variable)
         return variable
 
-    #: Attributes of this class's own bookkeeping that a weights file never walks though they
-    #: may hold layers (the graph around the layer); each class names only its own, and
-    #: :meth:`_saveable_children` joins them along the class's bases.
-    _NOT_SAVED = frozenset({"_inbound_nodes", "_outer_layer", "_output_tensor", "input_spec",
-                            "activity_regularizer"})
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        tracker = self.__dict__.get("_tracker") or tracker_of(self)
+        if not tracker.paused:
+            tracker.note(name, value, _STATE_TYPES)
+
+    def __delattr__(self, name):
+        super().__delattr__(name)
+        tracker_of(self).forget(name)
 
     def _saveable_children(self):
         """``(attribute, value)`` pairs that a Keras 3 weights file walks below this layer, in
-        Keras's order: the attributes the user set (not the base classes' own state), sorted by
-        name with private (``_``) names last. :mod:`kerasette.saving.object_paths` turns them
-        into paths, asking each object rather than testing its class."""
-        skipped = _not_saved(type(self))
-        attributes = {name: value for name, value in vars(self).items()
-                      if not name.startswith("__") and name not in skipped}
-        return [(name, attributes[name]) for name in sorted(attributes, key=_private_last)]
-
-    @classmethod
-    def _base_state(cls):
-        """The instance attributes every object of this class has before the user sets any
-        (those of a fresh :class:`Layer`); subclasses with state of their own add theirs."""
-        return frozenset(vars(Layer(name="_kerasette_probe_layer")))
+        Keras's order: the tracked attributes, sorted by name with private (``_``) names last.
+        :mod:`kerasette.saving.object_paths` turns them into paths, asking each object rather
+        than testing its class."""
+        values = dict(tracker_of(self).values(self))
+        return [(name, values[name]) for name in sorted(values, key=_private_last)]
 
     def _tracked(self):
-        """Sublayers, extra Variables and SeedGenerators held in attributes, in assignment order."""
-        layers, variables, seeds = [], [], []
-        for key, value in vars(self).items():
-            if key in _UNTRACKED:
-                continue
-            for item in _tracked_items(value):
-                if isinstance(item, Layer) and item is not self:
+        """Sublayers, extra Variables, SeedGenerators and metrics held in tracked attributes,
+        each once, in assignment order."""
+        layers, variables, seeds, metrics = [], [], [], []
+        for item in tracked_objects(tracker_of(self), self):
+            if isinstance(item, Layer):
+                if item is not self:
                     layers.append(item)
-                elif isinstance(item, Variable):
-                    variables.append(item)
-                elif isinstance(item, SeedGenerator):
-                    seeds.append(item)
-        return _unique(layers), _unique(variables), _unique(seeds)
+            elif isinstance(item, Variable):
+                variables.append(item)
+            elif isinstance(item, SeedGenerator):
+                seeds.append(item)
+            elif isinstance(item, Metric):
+                metrics.append(item)
+        return unique(layers), unique(variables), unique(seeds), unique(metrics)
 
     @property
     def _layers(self):
+        """The direct sublayers (models add those of their structure)."""
         return self._tracked()[0]
+
+    @property
+    def _tracked_metrics(self):
+        """The metrics held in this layer's attributes (``self.loss_tracker = Mean()``)."""
+        return self._tracked()[3]
 
     def _own_variables(self):
         trainable = list(self._own_trainable)
         non_trainable = list(self._own_non_trainable)
-        _, extra, _ = self._tracked()
+        extra = self._tracked()[1]
         known = {id(v) for v in trainable + non_trainable}
         for v in extra:
             if id(v) not in known:
@@ -200,7 +209,7 @@ class Layer:
         result = trainable + non_trainable
         for layer in self._layers:
             result.extend(layer.weights)
-        return _unique(result)
+        return unique(result)
 
     @property
     def trainable_weights(self):
@@ -211,7 +220,7 @@ class Layer:
         result = [v for v in trainable if v.trainable]
         for layer in self._layers:
             result.extend(layer.trainable_weights)
-        return _unique(result)
+        return unique(result)
 
     @property
     def non_trainable_weights(self):
@@ -222,12 +231,12 @@ class Layer:
         result = [v for v in trainable if not v.trainable] + non_trainable
         for layer in self._layers:
             result.extend(layer.non_trainable_weights)
-        return _unique(result)
+        return unique(result)
 
     @property
     def variables(self):
         """All state: the weights plus the random generators' states."""
-        return _unique(self.weights + self._seed_states())
+        return unique(self.weights + self._seed_states())
 
     @property
     def trainable_variables(self):
@@ -237,7 +246,7 @@ class Layer:
     def non_trainable_variables(self):
         """Non-trainable weights plus the random generators' states (the state a stateless
         train step threads through)."""
-        return _unique(self.non_trainable_weights + self._seed_states())
+        return unique(self.non_trainable_weights + self._seed_states())
 
     def _seed_states(self):
         states = [seed.state for seed in self._tracked()[2]]
@@ -331,7 +340,7 @@ class Layer:
         return result
 
     def _clear_losses(self):
-        self._losses = []
+        self._losses.clear()
         for layer in self._layers:
             layer._clear_losses()
 
@@ -409,7 +418,8 @@ class Layer:
             kwargs.pop("training", None)
         if outer is None:
             self._clear_losses()
-        self._losses = []
+        else:
+            self._losses.clear()
         with _CallScope(training=training, layer=self):
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
@@ -438,7 +448,8 @@ class Layer:
     def _maybe_build(self, shapes):
         if self.built:
             return
-        self._build_shapes = shapes
+        with untracked(self):
+            self._build_shapes = shapes
         if not getattr(type(self).build, "_builds_by_calling", False):
             _build_or_explain(self, shapes)
         self.built = True
@@ -493,11 +504,8 @@ class Layer:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
 
 
-_UNTRACKED = frozenset({"_inbound_nodes", "_own_trainable", "_own_non_trainable", "_regularized",
-                        "_losses", "_build_shapes", "input_spec", "activity_regularizer",
-                        "_compile_state", "optimizer", "_outer_layer", "_functional",
-                        "_inputs_struct", "_outputs_struct", "_input_tensors", "_output_tensors",
-                        "_nodes", "_output_tensor"})
+#: What a layer tracks in its attributes (besides lists and dicts, walked when read).
+_STATE_TYPES = (Layer, Variable, SeedGenerator, Metric, Optimizer)
 
 
 def _marking_built(build):
@@ -507,49 +515,16 @@ def _marking_built(build):
     def wrapper(self, *args, **kwargs):
         result = build(self, *args, **kwargs)
         if self._build_shapes is None and args:
-            self._build_shapes = args[0]
+            with untracked(self):
+                self._build_shapes = args[0]
         self.built = True
         return result
     wrapper._marks_built = True
     return wrapper
 
 
-_not_saved_cache = {}
-
-
-def _not_saved(cls):
-    """The attribute names :meth:`Layer._saveable_children` skips for objects of ``cls``."""
-    if cls not in _not_saved_cache:
-        names = set(cls._base_state())
-        for klass in cls.__mro__:
-            names |= vars(klass).get("_NOT_SAVED", frozenset())
-        _not_saved_cache[cls] = frozenset(names)
-    return _not_saved_cache[cls]
-
-
 def _private_last(name):
     return f"~{name}" if name.startswith("_") else name
-
-
-def _tracked_items(value, depth=0):
-    if isinstance(value, (Layer, Variable, SeedGenerator)):
-        yield value
-    elif depth < 3 and isinstance(value, (list, tuple)):
-        for item in value:
-            yield from _tracked_items(item, depth + 1)
-    elif depth < 3 and isinstance(value, dict):
-        for item in value.values():
-            yield from _tracked_items(item, depth + 1)
-
-
-def _unique(items):
-    seen = set()
-    result = []
-    for item in items:
-        if id(item) not in seen:
-            seen.add(id(item))
-            result.append(item)
-    return result
 
 
 def _standardize_dtype(dtype):

@@ -11,7 +11,7 @@ import math
 from kerasette import ops
 from kerasette.backends import config
 from kerasette.losses.loss import LossFunctionWrapper, squeeze_or_expand_to_same_rank
-from kerasette.utils.numerical_utils import normalize
+from kerasette.utils.vectors import normalize
 
 
 def prepare_inputs(y_true, y_pred):

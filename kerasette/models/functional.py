@@ -5,6 +5,7 @@ from kerasette.backends import tree
 from kerasette.layers.input_layer import InputLayer
 from kerasette.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
+from kerasette.layers.tracking import no_tracking, unique
 from kerasette.models.model import Model
 
 
@@ -29,16 +30,13 @@ class Functional(Model):
         >>> model = kerasette.Model(inputs=[a, b], outputs=out)
     """
 
-    #: the graph: its nodes, operations and symbolic tensors
-    _NOT_SAVED = frozenset({"_inputs_struct", "_outputs_struct", "_input_tensors",
-                            "_output_tensors", "_nodes", "_nodes_by_depth", "_operations"})
-
     def _saveable_children(self):
         """Keras 3 walks a functional model's ``layers`` first, then its other attributes (as
         :meth:`Model._saveable_children`): its own layers take their paths before any attribute
         of a subclass."""
         return [("layers", self.layers)] + super()._saveable_children()
 
+    @no_tracking
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, dict) and not all(isinstance(k, str) for k in inputs):
@@ -99,6 +97,11 @@ class Functional(Model):
     def layers(self):
         """The model's layers in graph order, its InputLayers first."""
         return list(self._operations)
+
+    @property
+    def _layers(self):
+        # the graph's layers, then any a subclass holds in attributes of its own
+        return unique(self.layers + super()._layers)
 
     @property
     def inputs(self):

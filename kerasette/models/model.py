@@ -10,7 +10,8 @@ from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
 from kerasette.layers.layer import Layer, _private_last
-from kerasette.models.summary_utils import print_summary
+from kerasette.layers.tracking import no_tracking
+from kerasette.models.summary import print_summary
 from kerasette.trainers.trainer import Trainer
 
 
@@ -38,6 +39,7 @@ class Model(Trainer, Layer):
             return Functional.__new__(Functional)
         return super().__new__(cls)
 
+    @no_tracking
     def __init__(self, *args, **kwargs):
         Trainer.__init__(self)
         Layer.__init__(self, **kwargs)
@@ -126,16 +128,6 @@ class Model(Trainer, Layer):
         """
         from kerasette.saving import saving_api
         return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
-
-    #: the trainer's state: compiled steps, the compile arguments and their trackers
-    _NOT_SAVED = frozenset({"_steps", "_compile_loss", "_compile_metrics", "_loss_tracker",
-                            "_output_loss_trackers", "history", "loss"})
-
-    @classmethod
-    def _base_state(cls):
-        # a model's optimizer is the user's (saved at "optimizer"), the rest is the trainer's
-        names = set(vars(Model(name="_kerasette_probe_model"))) - {"optimizer"}
-        return super()._base_state() | names
 
     def _saveable_children(self):
         """As :meth:`Layer._saveable_children`, with the model's ``layers`` walked as an

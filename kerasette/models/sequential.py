@@ -3,6 +3,7 @@
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.layer import Layer
+from kerasette.layers.tracking import no_tracking, unique
 from kerasette.models.functional import Functional, check_model_input_shapes
 from kerasette.models.model import Model
 
@@ -24,6 +25,7 @@ class Sequential(Model):
         ... ])
     """
 
+    @no_tracking
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._layers_list = []
@@ -32,14 +34,13 @@ class Sequential(Model):
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
-    _NOT_SAVED = frozenset({"_layers_list", "_functional"})  # the stack and its graph
-
     def _saveable_children(self):
         """Keras 3 walks a Sequential model's ``layers`` first, then its other attributes (as
         :meth:`Model._saveable_children`): its own layers take their paths before any attribute
         of a subclass."""
         return [("layers", self.layers)] + super()._saveable_children()
 
+    @no_tracking
     def add(self, layer, rebuild=True):
         """Appends a layer (or ``keras.Input``) to the stack."""
         if isinstance(layer, KerasTensor) and layer._keras_history is not None:
@@ -66,6 +67,7 @@ class Sequential(Model):
             self.built = False
             self._functional = None
 
+    @no_tracking
     def pop(self, rebuild=True):
         """Removes and returns the last layer."""
         if not self.layers:
@@ -82,6 +84,12 @@ class Sequential(Model):
         """The layers, without the InputLayer."""
         return [l for l in self._layers_list if not isinstance(l, InputLayer)]
 
+    @property
+    def _layers(self):
+        # the stack, then any layer a subclass holds in attributes of its own
+        return unique(self._layers_list + super()._layers)
+
+    @no_tracking
     def _maybe_rebuild(self):
         self.built = False
         self._functional = None
@@ -93,6 +101,7 @@ class Sequential(Model):
         elif first._batch_input_shape is not None:
             self.build(first._batch_input_shape)
 
+    @no_tracking
     def build(self, input_shape=None):
         """Connects the layers on a symbolic input of ``input_shape`` (batch size left free)."""
         if input_shape is None:

@@ -18,6 +18,8 @@ slot through :meth:`Optimizer.assign` (and ``assign_add``/``assign_sub``) goes
 through :func:`flush_denormals`.
 """
 
+import copy
+import functools
 import re
 import warnings
 
@@ -215,6 +217,22 @@ class Optimizer:
             for i, slot_name in enumerate(names):
                 slots[i].append(self.add_variable_from_reference(variable, slot_name, initializer))
         return slots[0] if isinstance(name, str) else slots
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        build = cls.__dict__.get("build")
+        if build is not None and not getattr(build, "_undoable", False):
+            cls.build = _undoable(build)
+
+    def _unbuild(self):
+        """Takes back :meth:`build`: the slots, the variables it was built for and ``built``
+        return to what they were just before the build (a failed load of optimizer state
+        into an optimizer it had to build leaves the optimizer as it found it)."""
+        before = self.__dict__.get("_state_before_build")
+        if before is None:
+            return
+        vars(self).clear()
+        vars(self).update(before)
 
     def build(self, variables):
         """Creates the optimizer's state for ``variables`` (the trainable variables).
@@ -603,3 +621,27 @@ def clip_by_global_norm(values, clip_norm):
     scale = ops.add(scale, ops.subtract(norm, norm))  # NaN when the norm is inf or NaN
     return [None if v is None else ops.multiply(v, ops.cast(scale, ops.dtype(v)))
             for v in values]
+
+
+def _undoable(build):
+    """``build`` that remembers the optimizer's attributes as they were before it (each list,
+    dict and set copied, as ``build`` appends slots to them), for :meth:`Optimizer._unbuild`.
+    Only the outermost of the nested ``super().build`` calls remembers."""
+    @functools.wraps(build)
+    def wrapper(self, *args, **kwargs):
+        if self.built or self.__dict__.get("_building"):
+            return build(self, *args, **kwargs)
+        before = {name: copy.copy(value) if isinstance(value, (list, dict, set)) else value
+                  for name, value in vars(self).items() if name != "_state_before_build"}
+        self._building = True
+        try:
+            result = build(self, *args, **kwargs)
+        finally:
+            del self._building
+        self._state_before_build = before
+        return result
+    wrapper._undoable = True
+    return wrapper
+
+
+Optimizer.build = _undoable(Optimizer.build)

@@ -8,7 +8,7 @@ scalar of the weight's dtype.
 import math
 
 from kerasette import ops
-from kerasette.utils.numerical_utils import normalize
+from kerasette.utils.vectors import normalize
 
 
 class Regularizer:

@@ -20,7 +20,6 @@ fails half-way.
 """
 
 import contextlib
-import copy
 import datetime
 import json
 import warnings
@@ -238,24 +237,17 @@ def load_weights_only(model, filepath, skip_mismatch=False):
 def _optimizer_built_for(model, reader):
     """Creates a compiled model's optimizer state when the file has some to load into it
     (kerasette builds the optimizer lazily, at the first training step), and takes it back
-    if the load fails: a failed load changes nothing, the optimizer's build included.
-
-    ``build`` appends slots to the optimizer's lists and sets attributes of its own (Adam's
-    ``_momentums``), so the optimizer's attributes are put back as they were, each list,
-    dict and set copied before the build.
-    """
+    (``Optimizer._unbuild``) if the load fails: a failed load changes nothing, the
+    optimizer's build included."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or optimizer.built or not len(reader.get("optimizer")):
         yield
         return
-    before = {name: copy.copy(value) if isinstance(value, (list, dict, set)) else value
-              for name, value in vars(optimizer).items()}
     optimizer.build(model.trainable_variables)
     try:
         yield
     except BaseException:
-        vars(optimizer).clear()
-        vars(optimizer).update(before)
+        optimizer._unbuild()
         raise
 
 

@@ -190,7 +190,7 @@ def _deserialize(config, custom_objects, safe_mode, family):
     if class_name == "__lambda__":  # Keras 3's form of a bare Python lambda
         if safe_mode:
             refuse_python_code("A Python lambda")
-        from kerasette.utils.python_utils import func_load
+        from kerasette.utils.function_code import func_load
         inner = config.get("config")
         if not isinstance(inner, dict) or "value" not in inner:
             raise ValueError(f"A __lambda__ config needs {{'value': [code, defaults, closure]}}, "

@@ -24,14 +24,16 @@ from kerasette import backend as kbackend
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
+from kerasette.layers.tracking import no_tracking, untracked
 from kerasette.serialization import serialize_keras_object
 from kerasette.trainers import data_adapters
-from kerasette.trainers.compile_utils import CompileLoss, CompileMetrics
+from kerasette.trainers.loss_and_metrics import CompileLoss, CompileMetrics
 
 
 class Trainer:
     """Training, evaluation and inference for :class:`~kerasette.Model` (mixed into it)."""
 
+    @no_tracking
     def __init__(self):
         self.compiled = False
         self.optimizer = None
@@ -71,21 +73,23 @@ class Trainer:
         """
         from kerasette import metrics as metrics_module
         from kerasette import optimizers
-        self.optimizer = optimizers.get(optimizer)
-        self.loss = loss
-        output_names = self._output_names_for_compile()
-        self._compile_loss = CompileLoss(loss, loss_weights, output_names) if loss is not None else None
-        self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
-                                 if metrics or weighted_metrics else None)
-        self._loss_tracker = metrics_module.Mean(name="loss")
-        self._output_loss_trackers = []
-        self._output_loss_positions = []
-        self.run_eagerly = bool(run_eagerly)
-        if jit_compile == "auto":
-            jit_compile = not self.run_eagerly and kbackend.get_backend().compiles_steps
-        self.jit_compile = bool(jit_compile) and not self.run_eagerly
-        self._steps = {}
-        self.compiled = True
+        self.optimizer = optimizers.get(optimizer)  # tracked: saved at "optimizer"
+        with untracked(self):  # the rest is the trainer's own state
+            self.loss = loss
+            output_names = self._output_names_for_compile()
+            self._compile_loss = (CompileLoss(loss, loss_weights, output_names)
+                                  if loss is not None else None)
+            self._compile_metrics = (CompileMetrics(metrics, weighted_metrics, output_names)
+                                     if metrics or weighted_metrics else None)
+            self._loss_tracker = metrics_module.Mean(name="loss")
+            self._output_loss_trackers = []
+            self._output_loss_positions = []
+            self.run_eagerly = bool(run_eagerly)
+            if jit_compile == "auto":
+                jit_compile = not self.run_eagerly and kbackend.get_backend().compiles_steps
+            self.jit_compile = bool(jit_compile) and not self.run_eagerly
+            self._steps = {}
+            self.compiled = True
 
     def get_compile_config(self):
         """What ``compile`` was given, serialized as Keras 3 writes it in a ``.keras`` file's
@@ -257,6 +261,7 @@ class Trainer:
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
 
+    @no_tracking
     def _make_output_loss_trackers(self):
         """One "{output}_loss" Mean per output that has a loss, when at least two have one (as
         Keras); in the order of the ``loss`` dict when one was given, else the outputs'."""
@@ -360,6 +365,7 @@ class Trainer:
                 return self(x, training=False)
         return predict_step
 
+    @no_tracking
     def _recheck(self):
         """Called when fit, evaluate or predict starts: see :meth:`_get_step`."""
         self._recheck_variables = {}

@@ -67,7 +67,7 @@ REACHES_UP = {
     ("kerasette/layers/layer.py", "Layer._check_load_own_variables"): "saving",
     # a function rebuilt from a file sees the public API as its globals (`keras`, `ops`,
     # `layers`), as code written against Keras expects
-    ("kerasette/utils/python_utils.py", "loaded_function_globals"): "__init__",
+    ("kerasette/utils/function_code.py", "loaded_function_globals"): "__init__",
 }
 
 #: Files that may compare a backend's name, and why.

@@ -21,7 +21,7 @@ from kerasette import layers, ops
 from kerasette.layers.core import lambda_layer
 from kerasette.layers.layer import Layer
 from kerasette.serialization import serialization_lib
-from kerasette.utils import python_utils
+from kerasette.utils import function_code
 from zip_crafting import rezip
 
 REFUSAL = r"Lambda.*Python code.*safe_mode=False.*trusted source"
@@ -66,7 +66,7 @@ def no_unmarshalling(monkeypatch):
     def refuse(*args, **kwargs):
         pytest.fail("a code object was unmarshalled in safe mode")
     monkeypatch.setattr(marshal, "loads", refuse)
-    monkeypatch.setattr(python_utils, "func_load", refuse)
+    monkeypatch.setattr(function_code, "func_load", refuse)
 
 
 @pytest.fixture
@@ -78,51 +78,51 @@ def unsafe_switch(monkeypatch):
 # ---------------------------------------------------------------------- func_dump / func_load
 def test_func_dump_and_load_keep_defaults_and_closure():
     function = scaler(3.0, 0.25)
-    code, defaults, closure = python_utils.func_dump(function)
+    code, defaults, closure = function_code.func_dump(function)
     assert defaults == (2.0,) and closure == (0.25, 3.0)  # co_freevars are sorted by name
     # JSON turns the tuples into lists; func_load takes them back
-    loaded = python_utils.func_load(code, defaults=list(defaults), closure=list(closure))
+    loaded = function_code.func_load(code, defaults=list(defaults), closure=list(closure))
     assert loaded.__defaults__ == (2.0,)
     assert loaded(2.0) == pytest.approx(2.0 ** 2 * 3.0 + 0.25)
     assert loaded(2.0, power=3.0) == pytest.approx(2.0 ** 3 * 3.0 + 0.25)
 
 
 def test_func_load_takes_keras_generic_triple():
-    code, defaults, closure = python_utils.func_dump(lambda x, k=4: x * k)
-    loaded = python_utils.func_load([code, [5], closure])
+    code, defaults, closure = function_code.func_dump(lambda x, k=4: x * k)
+    loaded = function_code.func_load([code, [5], closure])
     assert loaded(3) == 15
 
 
 def test_a_loaded_function_sees_kerasette_ops_keras_and_numpy():
-    code, _, _ = python_utils.func_dump(
+    code, _, _ = function_code.func_dump(
         lambda x: ops.sum(x) + keras.ops.max(x) + np.float32(kerasette.ops.min(x)))  # noqa: F821
-    loaded = python_utils.func_load(code)
+    loaded = function_code.func_load(code)
     x = np.array([1.0, 5.0, 2.0], "float32")
     assert float(loaded(x)) == pytest.approx(8.0 + 5.0 + 1.0)
     assert loaded.__globals__["keras"] is kerasette and loaded.__globals__["ops"] is kerasette.ops
     # each loaded function has its own globals
-    assert python_utils.func_load(code).__globals__ is not loaded.__globals__
+    assert function_code.func_load(code).__globals__ is not loaded.__globals__
 
 
 @pytest.mark.parametrize("code, defaults, closure, message", [
     ("bm90IGJ5dGVjb2Rl", None, None, r"bytecode.*Python version.*3\.\d+"),
-    (python_utils.func_dump(lambda x: x)[0], None, [1.0], r"captures 0 variable.*holds 1"),
-    (python_utils.func_dump(scaler(1.0, 2.0))[0], [2.0], [1.0], r"captures 2 variable"),
-    (python_utils.func_dump(lambda x: x)[0], "2.0", None, "defaults.*must be a list"),
+    (function_code.func_dump(lambda x: x)[0], None, [1.0], r"captures 0 variable.*holds 1"),
+    (function_code.func_dump(scaler(1.0, 2.0))[0], [2.0], [1.0], r"captures 2 variable"),
+    (function_code.func_dump(lambda x: x)[0], "2.0", None, "defaults.*must be a list"),
     (__import__("base64").b64encode(marshal.dumps(42)).decode(), None, None,
      "must be a marshalled code object, got a int"),
     (42, None, None, "must be base64 text, got int"),
 ])
 def test_func_load_errors_say_what_is_wrong(code, defaults, closure, message):
     with pytest.raises(ValueError, match=message):
-        python_utils.func_load(code, defaults=defaults, closure=closure)
+        function_code.func_load(code, defaults=defaults, closure=closure)
 
 
 def test_missing_globals_lists_names_a_loaded_function_lacks():
     def uses_module_globals(x):
         return json.loads("2.0") * ops.sum(x) + len(x) + cube(x)
-    assert python_utils.missing_globals(uses_module_globals) == ["cube", "json"]
-    assert python_utils.missing_globals(lambda x: [ops.abs(v) for v in x]) == []
+    assert function_code.missing_globals(uses_module_globals) == ["cube", "json"]
+    assert function_code.missing_globals(lambda x: [ops.abs(v) for v in x]) == []
 
 
 # ---------------------------------------------------------------------- round trips
@@ -307,7 +307,7 @@ def test_keras_generic_lambda_objects_are_refused_in_safe_mode(no_unmarshalling)
 
 
 def test_keras_generic_lambda_objects_load_outside_safe_mode():
-    code, _, _ = python_utils.func_dump(lambda x, k: x - k)
+    code, _, _ = function_code.func_dump(lambda x, k: x - k)
     config = {"class_name": "__lambda__", "config": {"value": [code, [1.5], None]}}
     loaded = serialization_lib.deserialize_keras_object(config, safe_mode=False)
     assert loaded(4.0) == 2.5

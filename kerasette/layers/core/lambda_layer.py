@@ -11,7 +11,7 @@ import numpy as np
 from kerasette.layers.layer import Layer
 from kerasette.serialization import serialization_lib
 from kerasette.serialization.object_registration import get_registered_name, get_registered_object
-from kerasette.utils import python_utils
+from kerasette.utils import function_code
 
 # kerasette's public function namespaces a saved Lambda may name its function from, written
 # to files as "keras.<family>" (Keras 3 finds the same functions there)
@@ -199,7 +199,7 @@ class Lambda(Layer):
                         "neither a Python function nor an object with get_config().")
 
     def _serialize_code(self, function, role):
-        missing = python_utils.missing_globals(function)
+        missing = function_code.missing_globals(function)
         if missing:
             warnings.warn(
                 f'Lambda "{self.name}": its {role} uses the global name(s) {missing}, which it '
@@ -207,7 +207,7 @@ class Lambda(Layer):
                 "kerasette (also as keras), ops, layers, activations, np and Python's builtins. "
                 "Import what it needs inside the function, or pass it in `arguments`.",
                 stacklevel=3)
-        code, defaults, closure = python_utils.func_dump(function)
+        code, defaults, closure = function_code.func_dump(function)
         if defaults is not None:
             defaults = [self._plain(value, f"{role}'s default value #{index}")
                         for index, value in enumerate(defaults)]
@@ -362,8 +362,8 @@ def _resolve_function(config, custom_objects, layer_name):
                              f"{_short(inner)}.")
         try:
             if "value" in inner:  # the generic form Keras 3 writes for a lambda
-                return python_utils.func_load(inner["value"]), False
-            return python_utils.func_load(inner.get("code"), defaults=inner.get("defaults"),
+                return function_code.func_load(inner["value"]), False
+            return function_code.func_load(inner.get("code"), defaults=inner.get("defaults"),
                                           closure=inner.get("closure")), False
         except ValueError as error:
             raise ValueError(f'Lambda "{layer_name}": {error}') from None
