@@ -50,6 +50,14 @@ NON_DIFFERENTIABLE = {
     "grad": "a transformation, checked by the gradient tests themselves",
     "jit": "a transformation", "GradientTape": "the tape itself",
     "SeedGenerator": "random state", "Variable": "a container",
+    # optimizer kernels
+    "adam_update": "an optimizer's update, applied after the gradients are taken",
+}
+
+#: Contract names that are not ``keras.ops``: kernels the API calls on the backend object
+#: (``kerasette.backend.get_backend().adam_update``), left out of :mod:`kerasette.ops`.
+KERNELS = {
+    "adam_update": "Adam's update of one variable and its two moments, in one call",
 }
 
 
@@ -615,6 +623,26 @@ class Backend:
     def Variable(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", name=None):
         """A :class:`~kerasette.backends.variable.Variable` owned by this backend."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ optimizer kernels
+    def adam_update(self, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+        """One Adam step of one variable, as Keras 3 writes it, in one call:
+
+        ``m + (gradient - m) * (1 - beta_1)``, ``v + (gradient**2 - v) * (1 - beta_2)``
+        (both with denormal values set to 0, see ``kerasette.optimizers.flush_denormals``),
+        then ``variable - m * alpha / (sqrt(v) + epsilon)`` with the new moments.
+
+        Args:
+            variable, gradient, m, v: tensors of one shape and float dtype (the variable's
+                value, its gradient and the two moments).
+            alpha: the step size, a scalar tensor of that dtype (the learning rate with
+                Adam's bias correction).
+            beta_1, beta_2, epsilon: Python floats.
+
+        Returns the new ``(variable, m, v)``; the inputs are not changed. Backends fuse it
+        (no temporary per arithmetic operation); it is never recorded on a tape.
+        """
         raise NotImplementedError
 
     def jit(self, fn, static_argnums=None, donate_argnums=None):

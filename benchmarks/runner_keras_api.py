@@ -3,10 +3,12 @@
     python benchmarks/runner_keras_api.py {kerasette,keras} WORKLOAD DATA.npz [--epochs N]
 
 kerasette's backend comes from ``KERASETTE_BACKEND``, Keras's from ``KERAS_BACKEND``
-(the parent, ``run_all.py``, sets them and the thread limits). Training is ``model.fit``
-with ``metrics=["accuracy"]``, as a Keras user writes it; each epoch is timed by a
-callback that reads the epoch's loss first (on JAX that waits for the asynchronous
-work). Prints one ``RESULT {json}`` line (see ``workloads.report``).
+(the parent, ``run_all.py``, sets them and the thread limits). Training is
+``model.fit(shuffle=True, verbose=0)`` on a model compiled without metrics, so that no
+runner does per-step metric work (test accuracy is measured after training, by every
+runner alike); each epoch is timed by a callback that reads the epoch's loss first (on JAX
+that waits for the asynchronous work). Prints one ``RESULT {json}`` line (see
+``workloads.report``).
 """
 
 import argparse
@@ -65,19 +67,8 @@ def versions(framework, keras):
         import jax
         found["jax"] = jax.__version__
     else:
-        found["blas"] = blas_description()
+        found["blas"] = workloads.blas_description()
     return found
-
-
-def blas_description():
-    """numpy's BLAS as threadpoolctl sees it (library, version, kernel, threads), if it can."""
-    try:
-        import threadpoolctl
-    except ImportError:
-        return "unknown (threadpoolctl not installed)"
-    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
-    return "; ".join(f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} "
-                     f"{p.get('num_threads')} threads" for p in pools) or "unknown"
 
 
 def run(framework, workload, data_path, epochs, seed=0):
@@ -87,23 +78,18 @@ def run(framework, workload, data_path, epochs, seed=0):
     (x_train, y_train), (x_test, y_test) = workloads.load_prepared(data_path)
     model = build_model(keras, workload)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     wall, cpu = [], []
     history = model.fit(x_train, y_train, batch_size=workload.batch_size, epochs=epochs,
                         shuffle=True, verbose=0, callbacks=[epoch_timer(keras, wall, cpu)])
     result = {"epoch_seconds": wall, "epoch_cpu_seconds": cpu,
-              "steps_per_epoch": -(-len(x_train) // workload.batch_size),
+              "steps_per_epoch": workloads.steps_per_epoch(len(x_train), workload.batch_size),
               "final_loss": float(history.history["loss"][-1]),
               "versions": versions(framework, keras)}
     if workload.evaluate:
-        batch = workloads.PREDICT_BATCH
-        model.predict(x_test[:batch], batch_size=batch, verbose=0)  # compiles on JAX
-        start = time.perf_counter()
-        logits = model.predict(x_test, batch_size=batch, verbose=0)
-        seconds = time.perf_counter() - start
-        result.update(accuracy=float(np.mean(np.argmax(logits, axis=-1) == y_test)),
-                      predict_samples_per_s=len(x_test) / seconds, predict_batch=batch)
+        result.update(workloads.predict_figures(
+            lambda x: model.predict(x, batch_size=workloads.PREDICT_BATCH, verbose=0),
+            x_test, y_test))
     result.update(threads=workloads.thread_count(), peak_rss_mb=workloads.peak_rss_mb())
     return result
 

@@ -1,21 +1,23 @@
-"""The PyTorch CPU runner: the benchmark's workloads as a plain PyTorch training loop.
+"""The PyTorch CPU runner: the benchmark's workloads as the loop a PyTorch user writes.
 
     python benchmarks/runner_torch.py WORKLOAD DATA.npz [--epochs N] [--threads 2]
 
-The networks match ``runner_keras_api.build_model`` layer for layer, initialised as
-Keras does (Glorot-uniform weights, zero biases); Adam with Keras's defaults
-(eps 1e-7); a shuffled index per epoch; the running loss and accuracy are
-accumulated on every step as Keras's metrics are, so both sides do the same work.
-Inference runs in ``eval()`` mode under ``torch.no_grad()``. Prints one
-``RESULT {json}`` line (see ``workloads.report``).
+``torch.set_num_threads(threads)``; the network is an ``nn.Sequential`` matching
+``runner_keras_api.build_model`` layer for layer, initialised as Keras does (Glorot-uniform
+weights, zero biases); ``torch.optim.Adam`` with Keras's defaults (eps 1e-7);
+``F.cross_entropy`` on the logits; each epoch a fresh ``torch.randperm`` whose slices pick
+the batch with ``index_select``. No per-step metric work (the Keras runners compile without
+metrics too): the reported loss is the last step's, read once per epoch, which also waits
+for the epoch's work. Inference runs in ``eval()`` mode under ``torch.no_grad()``. Prints
+one ``RESULT {json}`` line (see ``workloads.report``).
 """
 
 import argparse
 import sys
-import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import workloads
@@ -43,24 +45,18 @@ def build_model(workload):
     return model
 
 
-def train_epoch(model, optimizer, loss_fn, x, y, batch_size):
-    """One shuffled epoch; returns the epoch's mean loss (a float: it waits for the work)."""
+def train_epoch(model, optimizer, x, y, batch_size):
+    """One shuffled epoch; returns the last step's loss (a float: it waits for the work)."""
     model.train()
     order = torch.randperm(len(x))
-    loss_sum = torch.zeros(())
-    correct = torch.zeros((), dtype=torch.int64)
     for start in range(0, len(x), batch_size):
         index = order[start:start + batch_size]
-        inputs, targets = x[index], y[index]
+        inputs, targets = x.index_select(0, index), y.index_select(0, index)
         optimizer.zero_grad(set_to_none=True)
-        logits = model(inputs)
-        loss = loss_fn(logits, targets)
+        loss = F.cross_entropy(model(inputs), targets)
         loss.backward()
         optimizer.step()
-        with torch.no_grad():
-            loss_sum += loss * len(index)
-            correct += (logits.argmax(dim=1) == targets).sum()
-    return float(loss_sum) / len(x)
+    return loss.item()
 
 
 def run(workload, data_path, epochs, threads, seed=0):
@@ -73,29 +69,25 @@ def run(workload, data_path, epochs, threads, seed=0):
     y_train = torch.from_numpy(y_train.astype("int64"))
     model = build_model(workload)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    wall, cpu, loss = [], [], None
-    for _ in range(epochs):
-        start = (time.perf_counter(), time.process_time())
-        loss = train_epoch(model, optimizer, loss_fn, x_train, y_train, workload.batch_size)
-        wall.append(time.perf_counter() - start[0])
-        cpu.append(time.process_time() - start[1])
+    wall, cpu, loss = workloads.time_epochs(
+        epochs, lambda: train_epoch(model, optimizer, x_train, y_train, workload.batch_size))
     result = {"epoch_seconds": wall, "epoch_cpu_seconds": cpu,
-              "steps_per_epoch": -(-len(x_train) // workload.batch_size), "final_loss": loss,
+              "steps_per_epoch": workloads.steps_per_epoch(len(x_train), workload.batch_size),
+              "final_loss": loss,
               "versions": {"python": sys.version.split()[0], "numpy": np.__version__,
                            "torch": torch.__version__, "torch_threads": torch.get_num_threads()}}
     if workload.evaluate:
-        batch = workloads.PREDICT_BATCH
         model.eval()
         with torch.no_grad():
-            model(x_test[:batch])  # warm-up, as the Keras runners
-            start = time.perf_counter()
-            logits = torch.cat([model(x_test[i:i + batch]) for i in range(0, len(x_test), batch)])
-            seconds = time.perf_counter() - start
-        result.update(accuracy=float((logits.argmax(dim=1).numpy() == y_test).mean()),
-                      predict_samples_per_s=len(x_test) / seconds, predict_batch=batch)
+            result.update(workloads.predict_figures(lambda x: predict(model, x), x_test, y_test))
     result.update(threads=workloads.thread_count(), peak_rss_mb=workloads.peak_rss_mb())
     return result
+
+
+def predict(model, x):
+    """The logits of ``x`` (numpy), in batches of ``workloads.PREDICT_BATCH``."""
+    batch = workloads.PREDICT_BATCH
+    return torch.cat([model(x[i:i + batch]) for i in range(0, len(x), batch)]).numpy()
 
 
 def main():

@@ -5,9 +5,12 @@ float32, integer labels) with Adam 1e-3, softmax cross-entropy and shuffling:
 
 - W1: MLP 784-512-256-10 (ReLU), batch 128, 5 epochs: seconds per epoch and test accuracy;
 - W2: CNN Conv(32,3,relu)-MaxPool(2)-Conv(64,3,relu)-MaxPool(2)-Flatten-Dropout(0.5)-Dense(10),
-  batch 128, 3 epochs: seconds per epoch and test accuracy;
-- W3: MLP 784-128-10 (ReLU), batch 32, 2 epochs: optimizer steps per second in the second
-  epoch (the per-step overhead of the training loop, not arithmetic).
+  batch 128, 4 epochs: seconds per epoch and test accuracy;
+- W3: MLP 784-128-10 (ReLU), batch 32, 4 epochs: optimizer steps per second (the per-step
+  overhead of the training loop, not arithmetic).
+
+The steady-state figures are medians over epochs 2..N (the first epoch, with its warm-up,
+is reported on its own), so every default N is at least 4: a median of three or more epochs.
 
 Every runner builds the same layers with Keras's default initialisation (Glorot-uniform
 kernels, zero biases), ends on 10 logits and folds the softmax into the loss, as PyTorch's
@@ -16,13 +19,17 @@ to each runner as an ``.npz`` file, so no runner pays for (or imports) the loade
 """
 
 import dataclasses
+import time
 
 import numpy as np
 
 #: the batch size of every ``predict`` timing
 PREDICT_BATCH = 1000
-#: samples kept by ``--quick`` (training, test): enough for two small epochs
+#: samples kept by ``--quick`` (training, test): enough for a few small epochs
 QUICK_SAMPLES = (512, 256)
+#: epochs of every workload with ``--quick``: as many as the smallest default, so that a quick
+#: run computes the same medians (of epochs 2..4) as a full one
+QUICK_EPOCHS = 4
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,9 +46,9 @@ class Workload:
 
 WORKLOADS = {
     "W1": Workload("W1", "MLP 784-512-256-10", batch_size=128, epochs=5, evaluate=True),
-    "W2": Workload("W2", "CNN conv32-pool-conv64-pool-dropout-dense10", batch_size=128, epochs=3,
+    "W2": Workload("W2", "CNN conv32-pool-conv64-pool-dropout-dense10", batch_size=128, epochs=4,
                    evaluate=True),
-    "W3": Workload("W3", "MLP 784-128-10, batch 32 (per-step overhead)", batch_size=32, epochs=2,
+    "W3": Workload("W3", "MLP 784-128-10, batch 32 (per-step overhead)", batch_size=32, epochs=4,
                    evaluate=False),
 }
 
@@ -65,8 +72,65 @@ def load_prepared(path):
         return (data["x_train"], data["y_train"]), (data["x_test"], data["y_test"])
 
 
+def steps_per_epoch(samples, batch_size):
+    """Optimizer steps in one epoch: the last, partial batch is a step too (as in Keras's fit)."""
+    return -(-samples // batch_size)
+
+
+def time_epochs(epochs, train_epoch):
+    """Calls ``train_epoch()`` ``epochs`` times; returns (wall seconds per epoch, process CPU
+    seconds per epoch, the last call's value). ``train_epoch`` must return only when its work
+    is done (a runner with asynchronous work reads a value back at the end of the epoch)."""
+    wall, cpu, value = [], [], None
+    for _ in range(epochs):
+        start = (time.perf_counter(), time.process_time())
+        value = train_epoch()
+        wall.append(time.perf_counter() - start[0])
+        cpu.append(time.process_time() - start[1])
+    return wall, cpu, value
+
+
+def predict_figures(predict, x_test, y_test):
+    """Test accuracy and ``predict`` throughput, measured the same way for every runner.
+
+    ``predict(x)`` returns the logits of ``x`` (numpy or anything ``np.asarray`` takes), in
+    batches of :data:`PREDICT_BATCH`. One batch runs first, untimed (it compiles the JAX
+    runners' predict step and warms every cache), then the whole test set is timed.
+    """
+    predict(x_test[:PREDICT_BATCH])
+    start = time.perf_counter()
+    logits = np.asarray(predict(x_test))
+    seconds = time.perf_counter() - start
+    return {"accuracy": float(np.mean(np.argmax(logits, axis=-1) == y_test)),
+            "predict_samples_per_s": len(x_test) / seconds, "predict_batch": PREDICT_BATCH}
+
+
+def blas_description():
+    """numpy's BLAS as threadpoolctl sees it (library, version, kernel, threads), if it can."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        return "unknown (threadpoolctl not installed)"
+    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    return "; ".join(f"{p.get('internal_api')} {p.get('version')} {p.get('architecture')} "
+                     f"{p.get('num_threads')} threads" for p in pools) or "unknown"
+
+
 def peak_rss_mb():
-    """This process's peak resident memory so far, in MiB (``getrusage`` maxrss)."""
+    """This process's peak resident memory so far, in MiB: Linux's ``VmHWM``.
+
+    Not ``getrusage`` maxrss: Linux carries that over ``exec`` from the process that started
+    this one, so every runner would report at least ``run_all.py``'s own resident memory at
+    the moment it started the runner (some 400 MiB with the full data set loaded). ``VmHWM``
+    belongs to this program's memory alone. ``getrusage`` is the fallback elsewhere.
+    """
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 

@@ -10,6 +10,7 @@ active backend's op. Example::
 """
 
 from kerasette.backends import active as _active
+from kerasette.backends.interface import KERNELS as _KERNELS
 from kerasette.backends.interface import Backend as _Backend
 from kerasette.backends.interface import contract_names as _contract_names
 from kerasette.backends.interface import contract_signature as _contract_signature
@@ -31,8 +32,8 @@ def _forwarder(name):
 
 __all__ = []
 for _name in _contract_names():
-    if _name in ("GradientTape", "Variable"):
-        continue  # top-level names: kerasette.GradientTape, kerasette.Variable
+    if _name in ("GradientTape", "Variable") or _name in _KERNELS:
+        continue  # top-level names (kerasette.GradientTape, kerasette.Variable) and kernels
     globals()[_name] = _forwarder(_name)
     __all__.append(_name)
 del _name

@@ -162,6 +162,9 @@ class AutodiffBackend(Backend):
             result = op.forward(self.xp, arrays, *params, **kwparams)
         else:
             result = op.forward(self.xp, *arrays, *params, **kwparams)
+        if op.n_outputs != 1:  # a kernel: several outputs, never recorded
+            ndarray, asarray = self._ndarray, self.xp.asarray
+            return tuple(Tensor(r if type(r) is ndarray else asarray(r)) for r in result)
         saved = None
         if op.saves:
             result, saved = result

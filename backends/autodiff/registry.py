@@ -24,6 +24,8 @@ A primitive is declared once, forward and gradient side by side::
 - ``saves=True``: forward returns ``(output, saved)``; vjp receives ``saved=``
   as a keyword (e.g. the argmax of each max-pool window).
 - ``differentiable=False``: never recorded on a tape (comparisons, argmax).
+- ``outputs=N`` (N > 1, non-differentiable ops only): forward returns N arrays, the op
+  N tensors (an optimizer kernel's new variable and slots).
 
 Ops that are compositions of other ops register with :func:`defcomposite`
 and need no gradient rule of their own.
@@ -49,9 +51,12 @@ class Op:
     """One primitive: a forward on raw arrays and a gradient rule on engine tensors."""
 
     __slots__ = ("name", "forward", "vjp", "n_inputs", "input_names", "sequence",
-                 "broadcast", "saves", "differentiable")
+                 "broadcast", "saves", "differentiable", "n_outputs")
 
-    def __init__(self, name, forward, inputs, broadcast, saves, differentiable):
+    def __init__(self, name, forward, inputs, broadcast, saves, differentiable, outputs=1):
+        if outputs != 1 and differentiable:
+            raise ValueError(f"op {name!r}: only a non-differentiable op may have "
+                             f"{outputs} outputs")
         self.name = name
         self.forward = forward
         self.vjp = None
@@ -62,6 +67,7 @@ class Op:
         self.broadcast = broadcast
         self.saves = saves
         self.differentiable = differentiable
+        self.n_outputs = int(outputs)
 
     def overridden(self, override):
         """This op with ``override``'s forward and/or gradient rule in place of its own."""
@@ -90,12 +96,12 @@ class Override(NamedTuple):
     vjp: Optional[Callable] = None
 
 
-def defop(name, *, inputs=1, broadcast=False, saves=False, differentiable=True):
+def defop(name, *, inputs=1, broadcast=False, saves=False, differentiable=True, outputs=1):
     """Declares a primitive; decorates its forward. See the module docstring."""
     def decorator(forward):
         if name in OPS or name in COMPOSITES:
             raise ValueError(f"op {name!r} is declared twice")
-        op = Op(name, forward, inputs, broadcast, saves, differentiable)
+        op = Op(name, forward, inputs, broadcast, saves, differentiable, outputs)
         OPS[name] = op
         return op
     return decorator

@@ -15,6 +15,7 @@ import numpy
 
 from ..autodiff.registry import Override
 from ..autodiff.rules import activations, convolution, elementwise
+from ..autodiff.rules.optimizers import FLUSHED_DTYPES
 
 # numpy's where branches on every element and mispredicts on the random masks of training
 # (relu's gradient ``x > 0``): picking the bits with an integer mask is about 8x faster
@@ -53,6 +54,31 @@ def bitwise_select(condition, x1, x2, min_size=SELECT_MIN_SIZE):
     return (b ^ ((a ^ b) & keep)).view(dtype)
 
 
+def adam_update(xp, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    """``adam_update`` with ``out=`` chains through two scratch arrays: 11 passes over the
+    variable and three new arrays, instead of the generic rule's 14 operations that each
+    allocate (measured 2.4x faster on a float32[784, 512] slot, flush included)."""
+    # every result goes to an array made here (out=): a 0-d input would otherwise give
+    # numpy scalars, which cannot be written into
+    s1, s2 = numpy.empty_like(variable), numpy.empty_like(variable)
+    numpy.subtract(gradient, m, out=s1)
+    s1 *= 1 - beta_1
+    m = numpy.add(m, s1, out=numpy.empty_like(variable))
+    numpy.multiply(gradient, gradient, out=s1)
+    s1 -= v
+    s1 *= 1 - beta_2
+    v = numpy.add(v, s1, out=numpy.empty_like(variable))
+    if m.dtype.name in FLUSHED_DTYPES:
+        tiny = numpy.finfo(m.dtype).tiny
+        numpy.copyto(m, 0, where=numpy.abs(m, out=s1) < tiny)
+        numpy.copyto(v, 0, where=v < tiny)  # v >= 0
+    numpy.sqrt(v, out=s2)
+    s2 += epsilon
+    numpy.multiply(m, alpha, out=s1)
+    s1 /= s2
+    return numpy.subtract(variable, s1, out=s2), m, v
+
+
 def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES):
     """numpy's override table, ``{primitive name: Override}``.
 
@@ -78,6 +104,7 @@ def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES
         "conv_general": chunked(convolution.conv_general),
         "conv_input_grad": chunked(convolution.conv_input_grad),
         "conv_kernel_grad": chunked(convolution.conv_kernel_grad),
+        "adam_update": Override(forward=adam_update),
     }
 
 

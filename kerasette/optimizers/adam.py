@@ -1,6 +1,7 @@
 """Adam: adaptive moment estimation (Keras 3 ``keras.optimizers.Adam``)."""
 
 from kerasette import ops
+from kerasette.backend import get_backend
 from kerasette.optimizers.optimizer import Optimizer
 
 
@@ -71,6 +72,14 @@ class Adam(Optimizer):
         gradient = ops.cast(gradient, dtype)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index], self._velocities[index]
+        if not self.amsgrad:
+            # the backend's fused kernel: the same formulas as below, in one call
+            new_variable, new_m, new_v = get_backend().adam_update(
+                variable, gradient, m, v, alpha, self.beta_1, self.beta_2, self.epsilon)
+            m.assign(new_m)  # the kernel has flushed the moments' denormals
+            v.assign(new_v)
+            variable.assign(new_variable)
+            return
 
         self.assign_add(m, ops.multiply(ops.subtract(gradient, m), 1 - self.beta_1))
         self.assign_add(v, ops.multiply(ops.subtract(ops.square(gradient), v), 1 - self.beta_2))

@@ -824,6 +824,16 @@ def _seed_generator_draws(B):
     return first, second, again
 
 
+# ---------------------------------------------------------------------------- optimizer kernels
+# (their denormal flushing, exact zeros the normwise comparison cannot see, and the generic
+# rule beside numpy's fused one: tests/backends/test_optimizer_kernels.py)
+_ADAM = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}
+forward("adam_update", "step", normal(3, 4), normal(3, 4), normal(3, 4, scale=0.1),
+        positive(3, 4, low=0.01, high=1.0), positive(), kwargs=_ADAM)
+forward("adam_update", "scalar_variable", normal(), normal(), normal(), positive(), positive(),
+        kwargs={"beta_1": 0.5, "beta_2": 0.75, "epsilon": 1e-3})
+
+
 forward("uniform", "range_and_mean", call=lambda B: B.uniform((2000,), 0.5, 2.0, seed=1), cross=False,
         check=_check_uniform)
 forward("normal", "mean_and_std", call=lambda B: B.normal((4000,), 1.0, 2.0, seed=2), cross=False,

@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     indexing,
     linalg,
     normalization,
+    optimizers,
     pooling,
     random,
     reductions,
@@ -16,4 +17,4 @@ from . import (  # noqa: F401
 )
 
 MODULES = (elementwise, activations, reductions, linalg, shape, indexing, convolution,
-           pooling, normalization, crossentropy)
+           pooling, normalization, crossentropy, optimizers)
