@@ -5,7 +5,7 @@ this one run, each (workload, runner) in its own process with the same number of
 threads; writes RESULTS.md (figures, ratios to PyTorch, the issue's targets,
 machine and versions) and a bar chart next to it.
 
-    python benchmarks/run_all.py                      # everything (some 30-45 minutes on 2 cores)
+    python benchmarks/run_all.py                      # everything (some 25-40 minutes on 2 cores)
     python benchmarks/run_all.py --quick              # a small subset, a minute or so
     python benchmarks/run_all.py --workloads W1,W3 --runners kerasette-numpy,pytorch
     python benchmarks/run_all.py --epochs W1=4,W2=4 --out /tmp/RESULTS.md
@@ -60,14 +60,12 @@ class Runner:
     arguments: tuple
     environment: tuple  # (name, value) pairs
     needs: tuple  # packages that must be importable
-    #: the workloads it has (None: all); the others show "-" in its column
-    workloads: tuple = None
 
 
 RUNNERS = {
     "kerasette-numpy": Runner("runner_keras_api.py", ("kerasette",),
                               (("KERASETTE_BACKEND", "numpy"),), ("kerasette",)),
-    "numpy-by-hand": Runner("runner_numpy.py", (), (), (), workloads=("W1", "W3")),
+    "numpy-by-hand": Runner("runner_numpy.py", (), (), ()),
     "kerasette-jax": Runner("runner_keras_api.py", ("kerasette",),
                             (("KERASETTE_BACKEND", "jax"), ("JAX_PLATFORMS", "cpu")),
                             ("kerasette", "jax")),
@@ -245,10 +243,6 @@ def main(argv=None):
                            "samples" + (" (quick subset)" if args.quick else ""))
         for workload in chosen:
             for name in runners:
-                if workload.name not in (RUNNERS[name].workloads or (workload.name,)):
-                    print(f"[{workload.name} {name}] not written for this runner: skipped",
-                          file=sys.stderr, flush=True)
-                    continue
                 print(f"[{workload.name} {name}]", file=sys.stderr, end=" ", flush=True)
                 if args.max_wait > 0 and os.getloadavg()[0] >= args.max_load:
                     print(f"waiting for the 1-minute load average to fall below "

@@ -1,132 +1,277 @@
-"""The numpy-by-hand runner: the MLP workloads as an expert writes them in plain numpy.
+"""The numpy-by-hand runner: the benchmark's workloads as an expert writes them in plain numpy.
 
     python benchmarks/runner_numpy.py WORKLOAD DATA.npz [--epochs N]
 
 The floor that kerasette's numpy engine is measured against: no framework, no tape, no
 allocation in the training step. What it does, and what it deliberately does not:
 
-- float32 throughout; Glorot-uniform kernels (seeded numpy generator) and zero biases, as
-  Keras initialises its layers;
-- forward ``x @ W + b`` then ReLU, each written in place into preallocated activation
-  buffers (``np.matmul(..., out=)``, ``+=``, ``np.maximum(..., out=)``); 10 logits last;
+- float32 throughout; Glorot-uniform kernels (seeded numpy generator) and zero biases, in
+  Keras's layouts ((in, out) and (3, 3, in, out)), as Keras initialises its layers;
+- every layer writes its forward and backward into buffers it allocated once, for batches
+  of up to its capacity (``np.matmul(..., out=)``, ``+=``, ``np.maximum(..., out=)``);
+- Dense: ``x @ W + b`` then ReLU in place; backward ``x.T @ d`` and ``d @ W.T`` straight
+  into BLAS, the ReLU's gradient through a preallocated boolean mask;
+- Conv2D (3x3, valid, channels last) as im2col: one strided copy of the 3x3 windows
+  (``sliding_window_view``) into a patch buffer, one matmul; backward: the kernel's
+  gradient in one matmul, the input's as nine tap matmuls ``d @ W[i, j].T``, each added at
+  its shift (measured: a quarter faster than col2im's nine strided adds of patch rows);
+- MaxPool2D(2): the maximum of the four strided quarter views; backward routes the
+  gradient through the mask of the maxima (a tie above zero, which ReLU outputs make rare,
+  passes it to every maximum); Dropout(0.5): inverted, a mask from the seeded generator;
 - softmax cross-entropy on the logits with its gradient fused, ``(softmax - onehot) / n``,
   computed in place in the logits buffer (the loss itself is not computed in a step);
-- backward by hand into preallocated gradient buffers (``x.T @ d`` and ``d @ W.T`` straight
-  into BLAS, the ReLU's gradient through a preallocated boolean mask);
 - Adam with Keras's defaults and update rule (lr 1e-3, beta 0.9/0.999, epsilon 1e-7, the
   bias correction folded into the step size), every array updated in place through one
   preallocated scratch buffer per weight;
 - denormals, which make float32 arithmetic orders of magnitude slower: every
   :data:`FLUSH_EVERY` steps the Adam moments below float32's smallest normal number are
-  set to zero (three cheap passes, amortised over the steps between; a moment that decays
-  geometrically cannot stay denormal longer than that), and the shifted logits are clipped
-  at :data:`LOGIT_FLOOR` so that ``exp`` never returns a denormal probability;
+  set to zero (three cheap passes, amortised over the steps between), and the shifted
+  logits are clipped at :data:`LOGIT_FLOOR` so that no probability or logit gradient is a
+  denormal;
 - each epoch a fresh permutation from the seeded generator; each batch gathered with
   ``np.take`` into preallocated batch buffers (``mode="clip"``: with the default mode numpy
   buffers ``out``); the last, partial batch is a step too, as in Keras's ``fit``;
 - no per-step metric work: the loss of each epoch's last step is computed once, at its end;
 - test accuracy and ``predict`` samples/s measured as every runner does
-  (``workloads.predict_figures``), ``predict`` with its own buffers for batches of 1,000.
+  (``workloads.predict_figures``), by layers with their own buffers for batches of 1,000
+  (sharing the trained weights; no dropout).
 
 numpy's BLAS gets its threads from ``OPENBLAS_NUM_THREADS`` (set by ``run_all.py``); the
-elementwise work is numpy's, on one thread. W2 (the convnet) has no hand-written version:
-``run_all.py`` does not run it and shows "-". Prints one ``RESULT {json}`` line (see
+elementwise work is numpy's, on one thread. Prints one ``RESULT {json}`` line (see
 ``workloads.report``).
 """
 
 import argparse
+import math
 import sys
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 import workloads
 
-#: layer widths of the workloads written by hand (input first, logits last)
-WIDTHS = {"W1": (784, 512, 256, 10), "W3": (784, 128, 10)}
 LEARNING_RATE, BETA_1, BETA_2, EPSILON = 1e-3, 0.9, 0.999, 1e-7
+DROPOUT_RATE = 0.5
 #: float32's smallest normal number: below it the CPU computes through slow microcode
 TINY = np.finfo(np.float32).tiny
-#: steps between two flushes of the Adam moments; a first moment that stops receiving
-#: gradient shrinks by 0.9 a step, so it spends no more than this many steps as a denormal
+#: steps between two flushes of the Adam moments: a moment that falls below TINY (a first
+#: moment no longer fed shrinks by 0.9 a step) stays a denormal for at most this many steps
 FLUSH_EVERY = 16
-#: the max-shifted logits are clipped here: exp(-87) = 1.6e-38 is still a normal float32
-LOGIT_FLOOR = np.float32(-87.0)
+#: the max-shifted logits are clipped here: exp(-70) = 4e-31, divided by the row's sum (at
+#: most 10) and the batch size, is still a normal float32, so neither the probabilities nor
+#: the gradient ``(softmax - onehot) / n`` hold a denormal; only a sample whose true logit
+#: trails by more than 70 sees its loss capped at 70
+LOGIT_FLOOR = np.float32(-70.0)
+#: each workload's weights: kernel shapes in Keras's layouts, in the order of the layers
+KERNEL_SHAPES = {"W1": [(784, 512), (512, 256), (256, 10)],
+                 "W2": [(3, 3, 1, 32), (3, 3, 32, 64), (1600, 10)],
+                 "W3": [(784, 128), (128, 10)]}
 
 
-class MLP:
-    """Dense layers with ReLU between them, their gradients, and the buffers of one batch size."""
+# ---------------------------------------------------------------------------- layers
+class Dense:
+    """``x @ kernel + bias``, then ReLU if ``relu``, for batches of up to ``capacity`` rows."""
 
-    def __init__(self, widths, rng):
-        self.kernels, self.biases = [], []
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
-            limit = np.sqrt(6.0 / (fan_in + fan_out))  # Glorot uniform, as Keras's Dense
-            self.kernels.append(rng.uniform(-limit, limit, (fan_in, fan_out)).astype(np.float32))
-            self.biases.append(np.zeros(fan_out, np.float32))
-        self.kernel_grads = [np.empty_like(w) for w in self.kernels]
-        self.bias_grads = [np.empty_like(b) for b in self.biases]
+    def __init__(self, kernel, bias, grads, capacity, relu):
+        self.kernel, self.bias, self.grads, self.relu = kernel, bias, grads, relu
+        self.out = np.empty((capacity, kernel.shape[1]), np.float32)
+        self.active = np.empty(self.out.shape, bool) if relu else None
+        self.input_grad = np.empty((capacity, kernel.shape[0]), np.float32)
 
-    def weights(self):
-        return self.kernels + self.biases
+    def forward(self, x):
+        self.x, z = x, self.out[:len(x)]
+        np.matmul(x, self.kernel, out=z)
+        z += self.bias
+        if self.relu:
+            np.maximum(z, 0, out=z)
+        return z
 
-    def grads(self):
-        return self.kernel_grads + self.bias_grads
-
-    def buffers(self, batch_size):
-        """Activation buffers for batches of up to ``batch_size`` rows (one per layer)."""
-        return [np.empty((batch_size, w.shape[1]), np.float32) for w in self.kernels]
-
-    def forward(self, x, activations):
-        """The logits of ``x`` (n rows), written into ``activations`` (from :meth:`buffers`);
-        returns the views of the first n rows of every layer's output, logits last."""
-        outputs = []
-        for i, (kernel, bias) in enumerate(zip(self.kernels, self.biases)):
-            z = activations[i][:len(x)]
-            np.matmul(x, kernel, out=z)
-            z += bias
-            if i < len(self.kernels) - 1:
-                np.maximum(z, 0, out=z)
-            outputs.append(z)
-            x = z
-        return outputs
+    def backward(self, d, input_grad=True):
+        """``d``: the gradient of the output (overwritten); returns the input's gradient."""
+        n = len(d)
+        if self.relu:
+            np.greater(self.out[:n], 0, out=self.active[:n])
+            np.multiply(d, self.active[:n], out=d)
+        np.matmul(self.x.T, d, out=self.grads[0])
+        np.sum(d, axis=0, out=self.grads[1])
+        if input_grad:
+            return np.matmul(d, self.kernel.T, out=self.input_grad[:n])
 
 
+class Conv2D:
+    """A 3x3 valid convolution, channels last, then ReLU, as im2col and one matmul."""
+
+    def __init__(self, kernel, bias, grads, capacity, height, width):
+        self.kernel, self.bias, self.grads = kernel, bias, grads
+        size = kernel.shape[2]
+        self.in_shape = (height, width, size)
+        self.out_height, self.out_width = height - 2, width - 2
+        # patches in the kernel's (3, 3, in) order, so that the kernel is a (9 in, out) matrix
+        self.patches = np.empty((capacity, self.out_height, self.out_width, 3, 3, size),
+                                np.float32)
+        self.out = np.empty((capacity, self.out_height, self.out_width, kernel.shape[3]),
+                            np.float32)
+        self.active = np.empty(self.out.shape, bool)
+        self.input_grad = np.empty((capacity, *self.in_shape), np.float32)
+        self.tap_grad = np.empty((capacity, self.out_height, self.out_width, size), np.float32)
+
+    def _rows(self, array, n):
+        """``array[:n]`` as a matrix: one row per output pixel."""
+        return array[:n].reshape(n * self.out_height * self.out_width, -1)
+
+    def forward(self, x):
+        n = len(x)
+        windows = sliding_window_view(x, (3, 3), axis=(1, 2))  # (n, oh, ow, in, 3, 3), a view
+        np.copyto(self.patches[:n], windows.transpose(0, 1, 2, 4, 5, 3))
+        z = self.out[:n]
+        np.matmul(self._rows(self.patches, n), self.kernel.reshape(-1, self.kernel.shape[3]),
+                  out=self._rows(self.out, n))
+        z += self.bias
+        np.maximum(z, 0, out=z)
+        return z
+
+    def backward(self, d, input_grad=True):
+        n = len(d)
+        np.greater(self.out[:n], 0, out=self.active[:n])
+        np.multiply(d, self.active[:n], out=d)
+        rows, kernel = self._rows(d, n), self.kernel.reshape(-1, self.kernel.shape[3])
+        np.matmul(self._rows(self.patches, n).T, rows, out=self.grads[0].reshape(kernel.shape))
+        np.sum(rows, axis=0, out=self.grads[1])
+        if not input_grad:
+            return None
+        dx, tap = self.input_grad[:n], self.tap_grad[:n]
+        dx[...] = 0
+        for i in range(3):
+            for j in range(3):  # what input pixel (y + i, x + j) gave output pixel (y, x)
+                np.matmul(rows, self.kernel[i, j].T, out=self._rows(tap, n))
+                dx[:, i:i + self.out_height, j:j + self.out_width] += tap
+        return dx
+
+
+class MaxPool2D:
+    """2x2 max pooling, stride 2, channels last (an odd last row and column are dropped)."""
+
+    def __init__(self, capacity, height, width, channels):
+        self.size = (height // 2, width // 2)
+        self.out = np.empty((capacity, *self.size, channels), np.float32)
+        self.is_max = np.empty((capacity, self.size[0], 2, self.size[1], 2, channels), bool)
+        # zeros once: a dropped row or column never receives gradient
+        self.input_grad = np.zeros((capacity, height, width, channels), np.float32)
+
+    def _windows(self, x):
+        """``x`` as (n, rows, 2, columns, 2, channels): a view."""
+        rows, columns = self.size
+        return x[:, :2 * rows, :2 * columns].reshape(len(x), rows, 2, columns, 2, x.shape[3])
+
+    def forward(self, x):
+        n, v = len(x), self._windows(x)
+        z = self.out[:n]
+        np.maximum(v[:, :, 0, :, 0], v[:, :, 0, :, 1], out=z)
+        np.maximum(z, v[:, :, 1, :, 0], out=z)
+        np.maximum(z, v[:, :, 1, :, 1], out=z)
+        np.equal(v, z[:, :, None, :, None], out=self.is_max[:n])
+        return z
+
+    def backward(self, d, input_grad=True):
+        n = len(d)
+        dx = self.input_grad[:n]
+        np.multiply(self.is_max[:n], d[:, :, None, :, None], out=self._windows(dx))
+        return dx
+
+
+class Flatten:
+    """(n, ...) to (n, features): views both ways."""
+
+    def forward(self, x):
+        self.shape = x.shape[1:]
+        return x.reshape(len(x), -1)
+
+    def backward(self, d, input_grad=True):
+        return d.reshape(len(d), *self.shape)
+
+
+class Dropout:
+    """Inverted dropout in place: a kept value is scaled by 1 / (1 - rate), as in Keras."""
+
+    def __init__(self, rate, capacity, features, rng):
+        self.rate, self.scale, self.rng = np.float32(rate), np.float32(1 / (1 - rate)), rng
+        self.uniform = np.empty((capacity, features), np.float32)
+        self.kept = np.empty((capacity, features), bool)
+
+    def forward(self, x):
+        n = len(x)
+        self.rng.random(dtype=np.float32, out=self.uniform[:n])
+        np.greater_equal(self.uniform[:n], self.rate, out=self.kept[:n])
+        np.multiply(x, self.kept[:n], out=x)
+        x *= self.scale
+        return x
+
+    def backward(self, d, input_grad=True):
+        np.multiply(d, self.kept[:len(d)], out=d)
+        d *= self.scale
+        return d
+
+
+def build_weights(workload, rng):
+    """The workload's (kernel, bias) pairs: Glorot-uniform kernels and zero biases, as Keras."""
+    weights = []
+    for shape in KERNEL_SHAPES[workload.name]:
+        field = math.prod(shape[:-2])  # a convolution's kernel area; 1 for a dense kernel
+        limit = np.sqrt(6.0 / (field * (shape[-2] + shape[-1])))
+        weights.append((rng.uniform(-limit, limit, shape).astype(np.float32),
+                        np.zeros(shape[-1], np.float32)))
+    return weights
+
+
+def build_layers(workload, weights, capacity, grads=None, rng=None):
+    """The workload's layers for batches of up to ``capacity``, on the shared ``weights``;
+    with ``grads`` (like ``weights``) and ``rng`` they train (dropout on), else they infer."""
+    grads = grads or [(None, None)] * len(weights)
+    if workload.name == "W2":
+        (k1, b1), (k2, b2), (k3, b3) = weights
+        layers = [Conv2D(k1, b1, grads[0], capacity, 28, 28), MaxPool2D(capacity, 26, 26, 32),
+                  Conv2D(k2, b2, grads[1], capacity, 13, 13), MaxPool2D(capacity, 11, 11, 64),
+                  Flatten()]
+        if rng is not None:
+            layers.append(Dropout(DROPOUT_RATE, capacity, k3.shape[0], rng))
+        return layers + [Dense(k3, b3, grads[2], capacity, relu=False)]
+    return [Flatten()] + [Dense(kernel, bias, grad, capacity, relu=i < len(weights) - 1)
+                          for i, ((kernel, bias), grad) in enumerate(zip(weights, grads))]
+
+
+def forward(layers, x):
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+# ---------------------------------------------------------------------------- training
 class Trainer:
-    """One training step of an :class:`MLP` with Adam, every buffer allocated once."""
+    """One training step of the layers with Adam, every buffer allocated once."""
 
-    def __init__(self, model, batch_size, input_width):
-        self.model = model
-        self.x = np.empty((batch_size, input_width), np.float32)
-        self.y = np.empty(batch_size, np.int32)
-        self.rows = np.arange(batch_size)
-        self.row_buffer = np.empty((batch_size, 1), np.float32)
-        self.activations = model.buffers(batch_size)
-        # the gradient flowing into each hidden layer's output, and where its ReLU was active
-        self.deltas = [np.empty_like(a) for a in self.activations[:-1]]
-        self.masks = [np.empty(a.shape, bool) for a in self.activations[:-1]]
-        self.optimizer = Adam(model.weights())
+    def __init__(self, workload, weights, sample_shape, rng):
+        capacity = workload.batch_size
+        self.grads = [(np.empty_like(k), np.empty_like(b)) for k, b in weights]
+        self.layers = build_layers(workload, weights, capacity, self.grads, rng)
+        self.x = np.empty((capacity, *sample_shape), np.float32)
+        self.y = np.empty(capacity, np.int32)
+        self.rows = np.arange(capacity)
+        self.row_buffer = np.empty((capacity, 1), np.float32)
+        self.optimizer = Adam([w for pair in weights for w in pair])
+        self.flat_grads = [g for pair in self.grads for g in pair]
 
     def step(self, x, y, index, want_loss=False):
         """One step on the rows ``index`` of ``x``, ``y``; the batch's mean loss if asked."""
         n = len(index)
-        xb, yb, rows = self.x[:n], self.y[:n], self.rows[:n]
+        xb, yb = self.x[:n], self.y[:n]
         np.take(x, index, axis=0, out=xb, mode="clip")
         np.take(y, index, out=yb, mode="clip")
-        outputs = self.model.forward(xb, self.activations)
-        loss = softmax_cross_entropy_gradient(outputs[-1], yb, rows, self.row_buffer[:n],
+        delta = forward(self.layers, xb)
+        loss = softmax_cross_entropy_gradient(delta, yb, self.rows[:n], self.row_buffer[:n],
                                               want_loss)
-        delta = outputs[-1]  # now d(mean loss)/d(logits)
-        model = self.model
-        for i in range(len(model.kernels) - 1, -1, -1):
-            inputs = outputs[i - 1] if i else xb
-            np.matmul(inputs.T, delta, out=model.kernel_grads[i])
-            np.sum(delta, axis=0, out=model.bias_grads[i])
-            if i:
-                previous, mask = self.deltas[i - 1][:n], self.masks[i - 1][:n]
-                np.matmul(delta, model.kernels[i].T, out=previous)
-                np.greater(inputs, 0, out=mask)  # ReLU's gradient: 1 where it was active
-                np.multiply(previous, mask, out=previous)
-                delta = previous
-        self.optimizer.step(model.grads())
+        for i in range(len(self.layers) - 1, -1, -1):
+            delta = self.layers[i].backward(delta, input_grad=i > 0)
+        self.optimizer.step(self.flat_grads)
         return loss
 
 
@@ -198,27 +343,23 @@ def train_epoch(trainer, x, y, batch_size, rng):
     return loss
 
 
-def predict(model, x):
-    """The logits of ``x`` (rows of features), in batches of ``workloads.PREDICT_BATCH``."""
-    batch = workloads.PREDICT_BATCH
-    activations = model.buffers(min(batch, len(x)))
-    logits = np.empty((len(x), model.kernels[-1].shape[1]), np.float32)
-    for start in range(0, len(x), batch):
-        logits[start:start + batch] = model.forward(x[start:start + batch], activations)[-1]
+def predict(layers, capacity, x):
+    """The logits of ``x``, in batches of ``capacity`` (the inference ``layers``' capacity)."""
+    logits = None
+    for start in range(0, len(x), capacity):
+        batch = forward(layers, x[start:start + capacity])
+        if logits is None:
+            logits = np.empty((len(x), batch.shape[1]), np.float32)
+        logits[start:start + len(batch)] = batch
     return logits
 
 
 def run(workload, data_path, epochs, seed=0):
     """Trains and measures ``workload``; returns the result dict."""
-    if workload.name not in WIDTHS:
-        raise ValueError(f"runner_numpy: no hand-written {workload.name} ({workload.title}); "
-                         f"written by hand: {sorted(WIDTHS)}")
     rng = np.random.default_rng(seed)
     (x_train, y_train), (x_test, y_test) = workloads.load_prepared(data_path)
-    # the images as rows of pixels: a view, no copy
-    x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
-    model = MLP(WIDTHS[workload.name], rng)
-    trainer = Trainer(model, workload.batch_size, x_train.shape[1])
+    weights = build_weights(workload, rng)
+    trainer = Trainer(workload, weights, x_train.shape[1:], rng)
     wall, cpu, loss = workloads.time_epochs(
         epochs, lambda: train_epoch(trainer, x_train, y_train, workload.batch_size, rng))
     result = {"epoch_seconds": wall, "epoch_cpu_seconds": cpu,
@@ -227,14 +368,17 @@ def run(workload, data_path, epochs, seed=0):
               "versions": {"python": sys.version.split()[0], "numpy": np.__version__,
                            "blas": workloads.blas_description()}}
     if workload.evaluate:
-        result.update(workloads.predict_figures(lambda x: predict(model, x), x_test, y_test))
+        batch = workloads.PREDICT_BATCH
+        layers = build_layers(workload, weights, batch)
+        result.update(workloads.predict_figures(lambda x: predict(layers, batch, x),
+                                                x_test, y_test))
     result.update(threads=workloads.thread_count(), peak_rss_mb=workloads.peak_rss_mb())
     return result
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("workload", choices=sorted(WIDTHS))
+    parser.add_argument("workload", choices=sorted(workloads.WORKLOADS))
     parser.add_argument("data", help=".npz file written by workloads.prepare_data")
     parser.add_argument("--epochs", type=int, help="default: the workload's")
     args = parser.parse_args()

@@ -375,6 +375,9 @@ class Trainer:
         function = self._get_step(kind, x, y)
         if kind == "predict":
             return function(self._state(kind), x)
+        # labels and weights enter the step as tensors: they were checked on the host
+        # before it (_check_class_labels), so the losses need not check them again each step
+        y, sample_weight = _host_to_tensors(y), _host_to_tensors(sample_weight)
         logs, new_state = function(self._state(kind), (x, y, sample_weight))
         self._set_state(kind, new_state)
         return logs
@@ -692,3 +695,14 @@ def _deserialized(value, deserialize_one):
     if isinstance(value, list):
         return [_deserialized(item, deserialize_one) for item in value]
     return value
+
+
+def _host_to_tensors(value):
+    """The numpy arrays in ``value`` (an array, None, or a list or dict of them) as the
+    backend's tensors; anything else as it is."""
+    if isinstance(value, np.ndarray):
+        return ops.convert_to_tensor(value)
+    if value is None:
+        return None
+    return tree.map_structure(
+        lambda v: ops.convert_to_tensor(v) if isinstance(v, np.ndarray) else v, value)

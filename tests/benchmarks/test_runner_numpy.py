@@ -5,6 +5,8 @@ its hand-written gradients are checked against JAX's, its Adam against kerasette
 update rule), and its denormal flush and logit floor against what they promise.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -22,34 +24,53 @@ def mean_cross_entropy(jnp, logits, labels):
     return -log_softmax[jnp.arange(len(labels)), labels].mean()
 
 
-def test_one_step_has_jaxs_gradients(by_hand):
+def jax_logits(jax, name, weights, x, dropout_scale):
+    """The workload's network in JAX (Keras's layouts, channels last), for reference."""
+    jnp, lax = jax.numpy, jax.lax
+    if name == "W2":
+        h = x
+        for kernel, bias in weights[:2]:
+            h = lax.conv_general_dilated(h, kernel, (1, 1), "VALID",
+                                         dimension_numbers=("NHWC", "HWIO", "NHWC"))
+            h = jax.nn.relu(h + bias)
+            h = lax.reduce_window(h, -jnp.inf, lax.max, (1, 2, 2, 1), (1, 2, 2, 1), "VALID")
+        h = h.reshape(len(x), -1) * dropout_scale
+        return h @ weights[2][0] + weights[2][1]
+    h = x.reshape(len(x), -1)
+    for i, (kernel, bias) in enumerate(weights):
+        h = h @ kernel + bias
+        h = jax.nn.relu(h) if i < len(weights) - 1 else h
+    return h
+
+
+@pytest.mark.parametrize("name", ["W2", "W3"])
+def test_one_step_has_jaxs_gradients(by_hand, benchmark_module, name):
     jax = pytest.importorskip("jax")
-    jnp = jax.numpy
+    workloads = benchmark_module("workloads")
+    workload = dataclasses.replace(workloads.WORKLOADS[name], batch_size=16)
     rng = np.random.default_rng(0)
-    model = by_hand.MLP((6, 5, 4, 3), rng)
-    x = rng.normal(size=(11, 6)).astype(np.float32)
-    y = rng.integers(0, 3, size=11).astype(np.int32)
-    weights = [w.copy() for w in model.weights()]  # the step updates them in place
-
-    def loss(kernels, biases):
-        h = jnp.asarray(x)
-        for i, (kernel, bias) in enumerate(zip(kernels, biases)):
-            h = h @ kernel + bias
-            h = jax.nn.relu(h) if i < len(kernels) - 1 else h
-        return mean_cross_entropy(jnp, h, y)
-
-    trainer = by_hand.Trainer(model, batch_size=16, input_width=6)  # a partial batch: 11 rows
-    index = rng.permutation(11)
-    with jax.default_matmul_precision("highest"):
-        expected_loss, (kernel_grads, bias_grads) = jax.value_and_grad(loss, argnums=(0, 1))(
-            weights[:3], weights[3:])
+    x = rng.uniform(size=(11, 28, 28, 1)).astype(np.float32)  # 11 rows: a partial batch
+    y = rng.integers(0, 10, size=11).astype(np.int32)
+    weights = by_hand.build_weights(workload, rng)
+    before = [(k.copy(), b.copy()) for k, b in weights]  # the step updates them in place
+    trainer = by_hand.Trainer(workload, weights, x.shape[1:], rng)
     # the batch is gathered in shuffled order: the mean loss and its gradients do not change
-    found_loss = trainer.step(x, y, index, want_loss=True)
-    assert found_loss == pytest.approx(float(expected_loss), rel=1e-5)
-    for found, expected in zip(model.grads(), list(kernel_grads) + list(bias_grads)):
-        assert found.dtype == np.float32
-        np.testing.assert_allclose(found, expected, rtol=1e-4, atol=1e-6)
-    assert all(not np.array_equal(w, before) for w, before in zip(model.weights(), weights))
+    found_loss = trainer.step(x, y, rng.permutation(11), want_loss=True)
+    # JAX sees the batch as the step gathered it, with the units the step's dropout kept
+    dropout = [layer for layer in trainer.layers if isinstance(layer, by_hand.Dropout)]
+    scale = dropout[0].kept[:11] / (1 - by_hand.DROPOUT_RATE) if dropout else 1.0
+    if dropout:
+        assert 0.3 < dropout[0].kept[:11].mean() < 0.7, "about half the units are dropped"
+    with jax.default_matmul_precision("highest"):
+        loss, grads = jax.value_and_grad(lambda w: mean_cross_entropy(
+            jax.numpy, jax_logits(jax, name, w, trainer.x[:11], scale), trainer.y[:11]))(before)
+    assert found_loss == pytest.approx(float(loss), rel=1e-5)
+    for (kernel_grad, bias_grad), expected in zip(trainer.grads, grads):
+        assert kernel_grad.dtype == bias_grad.dtype == np.float32
+        for found, wanted in zip((kernel_grad, bias_grad), expected):
+            np.testing.assert_allclose(found, wanted, rtol=1e-4, atol=1e-6)
+    assert all(not np.array_equal(k, k0) for (k, _), (k0, _) in zip(weights, before))
+    index = rng.permutation(11)
     assert trainer.step(x, y, index) is None, "no loss unless asked: no per-step metric work"
 
 
@@ -94,5 +115,6 @@ def test_softmax_gradient_has_no_denormals_and_is_exact(by_hand):
                                                   np.empty((2, 1), np.float32), want_loss=True)
     assert not ((found != 0) & (np.abs(found) < by_hand.TINY)).any(), found
     np.testing.assert_allclose(found, expected, rtol=1e-6, atol=1e-30)
-    # the floor at -87 caps the loss of a sample that is hopelessly wrong: 200 - 0 becomes 87
-    assert loss == pytest.approx((3.0 - 3.0 + np.log1p(np.exp(-3.0)) + 87.0) / 2, rel=1e-6)
+    # the floor caps the loss of a hopelessly wrong sample: its true logit's gap of 200 counts
+    # as 70; the other sample's loss is exact
+    assert loss == pytest.approx((np.log1p(np.exp(-3.0)) - by_hand.LOGIT_FLOOR) / 2, rel=1e-6)
