@@ -151,10 +151,12 @@ class Conv2D:
 class MaxPool2D:
     """2x2 max pooling, stride 2, channels last (an odd last row and column are dropped)."""
 
-    def __init__(self, capacity, height, width, channels):
+    def __init__(self, capacity, height, width, channels, training):
         self.size = (height // 2, width // 2)
         self.out = np.empty((capacity, *self.size, channels), np.float32)
-        self.is_max = np.empty((capacity, self.size[0], 2, self.size[1], 2, channels), bool)
+        # where the maxima were, for the backward pass: not computed when only inferring
+        self.is_max = (np.empty((capacity, self.size[0], 2, self.size[1], 2, channels), bool)
+                       if training else None)
         # zeros once: a dropped row or column never receives gradient
         self.input_grad = np.zeros((capacity, height, width, channels), np.float32)
 
@@ -169,7 +171,8 @@ class MaxPool2D:
         np.maximum(v[:, :, 0, :, 0], v[:, :, 0, :, 1], out=z)
         np.maximum(z, v[:, :, 1, :, 0], out=z)
         np.maximum(z, v[:, :, 1, :, 1], out=z)
-        np.equal(v, z[:, :, None, :, None], out=self.is_max[:n])
+        if self.is_max is not None:
+            np.equal(v, z[:, :, None, :, None], out=self.is_max[:n])
         return z
 
     def backward(self, d, input_grad=True):
@@ -226,13 +229,15 @@ def build_weights(workload, rng):
 def build_layers(workload, weights, capacity, grads=None, rng=None):
     """The workload's layers for batches of up to ``capacity``, on the shared ``weights``;
     with ``grads`` (like ``weights``) and ``rng`` they train (dropout on), else they infer."""
+    training = grads is not None
     grads = grads or [(None, None)] * len(weights)
     if workload.name == "W2":
         (k1, b1), (k2, b2), (k3, b3) = weights
-        layers = [Conv2D(k1, b1, grads[0], capacity, 28, 28), MaxPool2D(capacity, 26, 26, 32),
-                  Conv2D(k2, b2, grads[1], capacity, 13, 13), MaxPool2D(capacity, 11, 11, 64),
-                  Flatten()]
-        if rng is not None:
+        layers = [Conv2D(k1, b1, grads[0], capacity, 28, 28),
+                  MaxPool2D(capacity, 26, 26, 32, training),
+                  Conv2D(k2, b2, grads[1], capacity, 13, 13),
+                  MaxPool2D(capacity, 11, 11, 64, training), Flatten()]
+        if training:
             layers.append(Dropout(DROPOUT_RATE, capacity, k3.shape[0], rng))
         return layers + [Dense(k3, b3, grads[2], capacity, relu=False)]
     return [Flatten()] + [Dense(kernel, bias, grad, capacity, relu=i < len(weights) - 1)
@@ -240,6 +245,7 @@ def build_layers(workload, weights, capacity, grads=None, rng=None):
 
 
 def forward(layers, x):
+    """The output of the last of ``layers`` for the batch ``x`` (a view of its buffer)."""
     for layer in layers:
         x = layer.forward(x)
     return x
