@@ -14,7 +14,6 @@ import functools
 import numpy
 
 from ..autodiff.registry import Override
-from . import blas
 from ..autodiff.rules import activations, convolution, elementwise
 from ..autodiff.rules.optimizers import FLUSHED_DTYPES
 
@@ -106,7 +105,6 @@ def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES
         "conv_input_grad": chunked(convolution.conv_input_grad),
         "conv_kernel_grad": chunked(convolution.conv_kernel_grad),
         "adam_update": Override(forward=adam_update),
-        "matmul": Override(forward=blas.matmul),
     }
 
 
