@@ -22,36 +22,29 @@ import subprocess
 import sys
 import tempfile
 
+_MLP = """
+import sys
+import numpy as np
+import kerasette as keras
+rng = np.random.default_rng(0)
+x = rng.random(({samples}, 784), dtype=np.float32); y = rng.integers(0, 10, {samples})
+model = keras.Sequential([keras.Input((784,))]
+                         + [keras.layers.Dense(n, activation="relu") for n in {hidden}]
+                         + [keras.layers.Dense(10)])
+model.compile(keras.optimizers.Adam(1e-3),
+              keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+model.fit(x, y, batch_size={batch}, epochs=1, verbose=0)
+if int(sys.argv[1]):  # extra steps, whole epochs of {samples} // {batch} steps
+    model.fit(x, y, batch_size={batch}, epochs=int(sys.argv[1]) * {batch} // {samples},
+              verbose=0)
+"""
+
 #: what is measured: a script whose ``sys.argv[1]`` is the number of extra units, and units
 SCRIPTS = {
-    "W3": ("""
-import sys
-import numpy as np
-import kerasette as keras
-rng = np.random.default_rng(0)
-x = rng.random((3200, 784), dtype=np.float32); y = rng.integers(0, 10, 3200)
-model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"),
-                          keras.layers.Dense(10)])
-model.compile(keras.optimizers.Adam(1e-3),
-              keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-model.fit(x, y, batch_size=32, epochs=1, verbose=0)
-if int(sys.argv[1]):
-    model.fit(x, y, batch_size=32, epochs=int(sys.argv[1]) // 100, verbose=0)
-""", 200, "training steps (MLP 784-128-10, batch 32, Adam)"),
-    "W1": ("""
-import sys
-import numpy as np
-import kerasette as keras
-rng = np.random.default_rng(0)
-x = rng.random((1280, 784), dtype=np.float32); y = rng.integers(0, 10, 1280)
-model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
-                          keras.layers.Dense(256, activation="relu"), keras.layers.Dense(10)])
-model.compile(keras.optimizers.Adam(1e-3),
-              keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-model.fit(x, y, batch_size=128, epochs=1, verbose=0)
-if int(sys.argv[1]):
-    model.fit(x, y, batch_size=128, epochs=int(sys.argv[1]) // 10, verbose=0)
-""", 20, "training steps (MLP 784-512-256-10, batch 128, Adam)"),
+    "W3": (_MLP.format(samples=3200, batch=32, hidden=[128]), 200,
+           "training steps (MLP 784-128-10, batch 32, Adam)"),
+    "W1": (_MLP.format(samples=1280, batch=128, hidden=[512, 256]), 20,
+           "training steps (MLP 784-512-256-10, batch 128, Adam)"),
     "ops.add": ("""
 import sys
 import numpy as np
