@@ -22,6 +22,24 @@ _uid = itertools.count()
 _scope_state = threading.local()
 
 
+#: functions ``hook(variable, value)`` called when a Variable's own value is read (not a
+#: StatelessScope's stand-in) and when it is assigned outside any StatelessScope: a jit
+#: recording on the autodiff engine reads such a Variable again, and assigns it again,
+#: at each replay (``backends/autodiff/trace.py``)
+variable_read_hooks = []
+variable_write_hooks = []
+
+
+def created_after(variable, uid):
+    """Whether ``variable`` was made after the one whose ``_uid`` is ``uid``."""
+    return variable._uid > uid
+
+
+def next_uid():
+    """A fresh uid: every Variable made from now on has a larger one."""
+    return next(_uid)
+
+
 def _scopes():
     stack = getattr(_scope_state, "stack", None)
     if stack is None:
@@ -127,6 +145,9 @@ class Variable:
             value = scope.get_current_value(self)
             if value is not None:
                 return value
+        if variable_read_hooks:
+            for hook in variable_read_hooks:
+                hook(self, self._value)
         return self._value
 
     def numpy(self):
@@ -167,6 +188,9 @@ class Variable:
         if scope is not None:
             scope._assign(self, value)
         else:
+            if variable_write_hooks:
+                for hook in variable_write_hooks:
+                    hook(self, value)
             self._value = value
         return value
 

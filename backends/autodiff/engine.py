@@ -11,15 +11,17 @@ module it runs on.
 """
 
 import functools
+import threading
 
 from .. import config, tree
 from ..interface import Backend, contract_signature
 from ..tape_base import TapeStack, check_differentiable_argument
-from ..variable import Variable
+from ..variable import Variable, variable_read_hooks, variable_write_hooks
 from . import registry
 from . import rules  # noqa: F401  (fills the op table)
 from .tape import GradientTape as _Tape, Node as _Node
 from .tensor import Tensor as _TensorBase
+from .trace import Replayed
 
 
 class AutodiffBackend(Backend):
@@ -32,6 +34,9 @@ class AutodiffBackend(Backend):
             place of the table's forwards and gradient rules (None: the table as it is).
     """
 
+    #: ``jit`` records a step once and replays its schedule (``trace.py``)
+    compiles_steps = True
+
     def __init__(self, xp, name, overrides=None):
         self.xp = xp
         self.name = name
@@ -42,6 +47,7 @@ class AutodiffBackend(Backend):
         self._tapes = TapeStack(f"kerasette.{name}.tapes")  # per thread
         self._recording = self._tapes.anywhere  # the per-op check: empty when no tape records
         self._recording_here = self._tapes.get  # this thread's tapes
+        self._trace = None  # the Recording of a jit's first call, while it runs
         self._ops = dict(registry.OPS)
         self.overrides = dict(overrides or {})
         for op_name, override in self.overrides.items():
@@ -162,14 +168,20 @@ class AutodiffBackend(Backend):
             result = op.forward(self.xp, arrays, *params, **kwparams)
         else:
             result = op.forward(self.xp, *arrays, *params, **kwparams)
-        if op.n_outputs != 1:  # a kernel: several outputs, never recorded
+        if op.n_outputs != 1:  # a kernel: several outputs, never on a tape
             ndarray, asarray = self._ndarray, self.xp.asarray
-            return tuple(Tensor(r if type(r) is ndarray else asarray(r)) for r in result)
+            result = tuple(r if type(r) is ndarray else asarray(r) for r in result)
+            if self._trace is not None:
+                self._traced(op.forward, op.sequence, arrays, params, kwparams, result)
+            return tuple(Tensor(r) for r in result)
         saved = None
         if op.saves:
             result, saved = result
         if type(result) is not self._ndarray:
             result = self.xp.asarray(result)
+        if self._trace is not None:
+            self._traced(op.forward, op.sequence, arrays, params, kwparams,
+                         (result,) if saved is None else (result, saved))
         out = Tensor(result)
         if self._recording and op.differentiable and result.dtype.kind not in "biu":
             # one node, shared by every tape that tracks an input (nested tapes); an integer
@@ -186,6 +198,67 @@ class AutodiffBackend(Backend):
                         tape._nodes.append(node)
                         break
         return out
+
+    # ------------------------------------------------------------------ jit: record, replay
+    def _start_trace(self, recording):
+        """Starts reporting every op to ``recording`` (see ``trace.py``); the fast paths
+        step aside while it records, so that every op reaches :meth:`_apply`."""
+        self._trace = recording
+        self._recording.append(recording)
+        variable_read_hooks.append(self._variable_read_in_trace)
+        variable_write_hooks.append(self._variable_write_in_trace)
+
+    def _stop_trace(self):
+        recording, self._trace = self._trace, None
+        self._recording.remove(recording)
+        variable_read_hooks.remove(self._variable_read_in_trace)
+        variable_write_hooks.remove(self._variable_write_in_trace)
+
+    def _traced(self, forward, sequence, arrays, params, kwparams, outputs):
+        recording = self._trace
+        if recording.thread == threading.get_ident():
+            recording.record(forward, sequence, arrays, params, kwparams, outputs)
+
+    def _variable_read_in_trace(self, variable, value):
+        recording = self._trace
+        if (variable._backend is self and type(value) is self.Tensor
+                and recording.thread == threading.get_ident()):
+            recording.variable_read(variable, value.data)
+
+    def _variable_write_in_trace(self, variable, value):
+        recording = self._trace
+        if (variable._backend is self and type(value) is self.Tensor
+                and recording.thread == threading.get_ident()):
+            recording.variable_write(variable, value.data)
+
+    def _host_read(self, array, what):
+        """Reports ``array`` taken to the host as a Python value while a jit records."""
+        recording = self._trace
+        if recording is not None and recording.thread == threading.get_ident():
+            recording.host_read(array, what)
+
+    def nograd(self, fn, *inputs):
+        """``fn(xp, *arrays)`` on the raw arrays of ``inputs`` (tensors, Variables, raw arrays
+        or Python values), as a tensor that takes no gradient.
+
+        For the constants that gradient rules and random ops compute from values (a ReLU
+        mask, the share of a tied maximum, a random draw from a seed state): a jit
+        recording records the call as one step, so a replay computes it again from its
+        own values. ``fn`` must compute only from its arguments (and static values such
+        as shapes and dtypes).
+
+        Example:
+            >>> mask = F.nograd(lambda xp, a: (a > 0) & (a < 6), x)
+        """
+        arrays = [x.data if isinstance(x, _TensorBase)
+                  else self._read_variable(x).data if isinstance(x, Variable) else x
+                  for x in inputs]
+        result = fn(self.xp, *arrays)
+        if type(result) is not self._ndarray:
+            result = self.xp.asarray(result)
+        if self._trace is not None:
+            self._traced(fn, False, arrays, (), {}, (result,))
+        return self.Tensor(result)
 
     def _input(self, x):
         """An op input that is not already this engine's tensor: a tensor or a raw constant."""
@@ -223,14 +296,10 @@ class AutodiffBackend(Backend):
                 f"Cannot mix backends: got a {module.split('.')[0]} array in a {self.name} op. "
                 "Convert it with numpy.asarray first."
             )
-        if dtype is not None:
-            return xp.asarray(x, dtype=dtype)
-        array = xp.asarray(x)
-        if not hasattr(x, "dtype"):  # Python scalars and lists: floatx and int32, as Keras
-            if array.dtype.kind == "f":
-                array = array.astype(config.floatx())
-            elif array.dtype.kind in "iu":
-                array = array.astype("int32")
+        array = _as_array(xp, x, dtype)
+        if self._trace is not None and array is not x:
+            # a conversion of an argument's array (a cast, a copy to the GPU) is a step
+            self._traced(_as_array, False, (x,), (dtype,), {}, (array,))
         return array
 
     def _unbroadcast(self, g, shape):
@@ -261,6 +330,8 @@ class AutodiffBackend(Backend):
             x = x.value
         if isinstance(x, _TensorBase):
             x = x.data
+        if self._trace is not None:
+            self._host_read(x, "convert_to_numpy")
         return self._to_numpy(x)
 
     def _to_numpy(self, array):
@@ -384,7 +455,25 @@ class AutodiffBackend(Backend):
         return self._apply(self._ops["identity"], (x,), (), {})
 
     def jit(self, fn, static_argnums=None, donate_argnums=None):
-        return fn
+        """``fn`` recorded on its first call per input signature and replayed after (see
+        ``trace.py``); ``static_argnums`` and ``donate_argnums`` are accepted for JAX's
+        signature (a replay never reuses its arguments' arrays)."""
+        if static_argnums is not None:
+            return fn  # a Python-valued argument that changes the code: run it eagerly
+        return Replayed(self, fn)
+
+
+def _as_array(xp, x, dtype=None):
+    """``x`` as an array of ``xp``; Python scalars and lists become floatx and int32."""
+    if dtype is not None:
+        return xp.asarray(x, dtype=dtype)
+    array = xp.asarray(x)
+    if not hasattr(x, "dtype"):  # Python scalars and lists: floatx and int32, as Keras
+        if array.dtype.kind == "f":
+            array = array.astype(config.floatx())
+        elif array.dtype.kind in "iu":
+            array = array.astype("int32")
+    return array
 
 
 _DTYPE_NAMES = {}

@@ -71,15 +71,23 @@ class Tensor:
             yield self[i]
 
     def __bool__(self):
+        if self.engine._trace is not None:
+            self.engine._host_read(self.data, "bool()")
         return bool(self.data)
 
     def __float__(self):
+        if self.engine._trace is not None:
+            self.engine._host_read(self.data, "float()")
         return float(self.data)
 
     def __int__(self):
+        if self.engine._trace is not None:
+            self.engine._host_read(self.data, "int()")
         return int(self.data)
 
     def __index__(self):
+        if self.engine._trace is not None:
+            self.engine._host_read(self.data, "an index")
         return int(self.data)
 
     def __getitem__(self, key):

@@ -8,8 +8,12 @@ logs and the new values (the pattern of Keras 3's JAX trainer):
   gradient with ``ops.value_and_grad``, applies the optimizer's update rule
   (``optimizer.stateless_apply``) and updates the metrics, collecting every
   assignment instead of performing it;
-- on JAX the whole step is ``jax.jit``-compiled (``jit_compile="auto"``); on
-  numpy and cupy the same function runs eagerly, gradients from the engine's tape.
+- with ``jit_compile`` (the default, ``"auto"``) the whole step goes through the
+  backend's ``jit``: on JAX ``jax.jit``; on numpy and cupy the engine records the step
+  once per input signature (forward, the tape's backward, the optimizer update) and
+  replays that schedule of array calls after (``backends/autodiff/trace.py``), falling
+  back to the eager step, with a warning, where a value is read on the host;
+  ``run_eagerly=True`` runs the step eagerly, gradients from the engine's tape.
 
 The new values are written back into the Variables after each step, so
 callbacks and user code always see the current weights.
@@ -69,7 +73,8 @@ class Trainer:
                 per output or a dict for several outputs.
             weighted_metrics: metrics that take the sample weights into account.
             run_eagerly: never compile the step.
-            jit_compile: "auto" compiles the step with ``jax.jit`` on the JAX backend.
+            jit_compile: "auto" (or True) compiles the step: ``jax.jit`` on JAX, a recorded
+                and replayed schedule on numpy and cupy. False runs it eagerly.
         """
         from kerasette import metrics as metrics_module
         from kerasette import optimizers
@@ -115,9 +120,9 @@ class Trainer:
 
     def _jit_compile_setting(self):
         """``jit_compile`` as a file should say: True when the steps are compiled, False when
-        they cannot be (run_eagerly) or were refused on a backend that compiles them (JAX),
-        and "auto" otherwise (a backend without a compiler, such as numpy, whose "auto"
-        became False): so that Keras, loading the file on JAX, compiles the steps again."""
+        they cannot be (run_eagerly) or were refused on a backend that compiles them, and
+        "auto" otherwise (a backend without a compiler, whose "auto" became False): so that
+        Keras, loading the file on JAX, compiles the steps again."""
         if self.jit_compile:
             return True
         if self.run_eagerly or kbackend.get_backend().compiles_steps:

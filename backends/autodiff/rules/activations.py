@@ -27,7 +27,7 @@ def relu(xp, x):
 
 @relu.defvjp
 def relu_vjp(F, g, y, x):
-    return (F.where(x.data > 0, g, 0),)
+    return (F.where(F.greater(x, 0), g, 0),)
 
 
 @defop("relu6")
@@ -37,7 +37,11 @@ def relu6(xp, x):
 
 @relu6.defvjp
 def relu6_vjp(F, g, y, x):
-    return (F.where((x.data > 0) & (x.data < 6), g, 0),)
+    return (F.where(F.nograd(_inside_relu6, x), g, 0),)
+
+
+def _inside_relu6(xp, x):
+    return (x > 0) & (x < 6)
 
 
 @defop("leaky_relu")
@@ -49,7 +53,7 @@ def leaky_relu(xp, x, negative_slope=0.2, *, where=None):
 
 @leaky_relu.defvjp
 def leaky_relu_vjp(F, g, y, x, negative_slope=0.2):
-    return (F.where(x.data >= 0, g, F.multiply(g, negative_slope)),)
+    return (F.where(F.greater_equal(x, 0), g, F.multiply(g, negative_slope)),)
 
 
 @defop("elu")
@@ -62,7 +66,7 @@ def elu(xp, x, alpha=1.0, *, where=None):
 @elu.defvjp
 def elu_vjp(F, g, y, x, alpha=1.0):
     # for x <= 0: d/dx alpha * (exp(x) - 1) = alpha * exp(x) = y + alpha
-    return (F.where(x.data > 0, g, F.multiply(g, F.add(y, alpha))),)
+    return (F.where(F.greater(x, 0), g, F.multiply(g, F.add(y, alpha))),)
 
 
 @defcomposite("selu")

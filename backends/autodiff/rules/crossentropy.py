@@ -142,10 +142,11 @@ def sparse_softmax_crossentropy(xp, logits, target, axis=-1):
 
 @sparse_softmax_crossentropy.defvjp
 def sparse_softmax_crossentropy_vjp(F, g, y, logits, target, axis=-1):
-    hot = _one_hot(F.xp, target, logits.shape[axis], axis, logits.ndim, logits.dtype)
+    size, ndim, dtype = logits.shape[axis], logits.ndim, logits.dtype
+    hot = F.nograd(lambda xp, target: _one_hot(xp, target, size, axis, ndim, dtype), target)
+    present = F.nograd(lambda xp, hot: hot.sum(axis=axis, keepdims=True), hot)
     g = restore_reduced_axes(F, g, F.shape(logits), axis, False)
-    # softmax(z) * sum(one_hot) - one_hot, where sum(one_hot) is 0 for an id out of range
-    present = hot.sum(axis=axis, keepdims=True)
+    # softmax(z) * sum(one_hot) - one_hot
     return (F.multiply(g, F.subtract(F.multiply(F.softmax(logits, axis=axis), present), hot)),)
 
 
@@ -163,20 +164,21 @@ def sparse_categorical_crossentropy(F, target, output, from_logits=False, axis=-
     ids = F.convert_to_tensor(target)
     if F.xp.dtype(F.dtype(ids)).kind not in "iu":
         ids = F.cast(ids, "int32")
-    ids = ids.data
     shape = F.shape(output)
     if len(shape) < 1:
         raise ValueError("sparse_categorical_crossentropy: output must be at least rank 1, "
                          f"got shape {shape}.")
     if ids.ndim == len(shape) and ids.shape[-1] == 1:
-        ids = ids.reshape(ids.shape[:-1])
+        ids = F.reshape(ids, ids.shape[:-1])
     expected = shape[: axis % len(shape)] + shape[axis % len(shape) + 1:]
     if tuple(ids.shape) != expected:
         raise ValueError(f"sparse_categorical_crossentropy: target must have the shape of output "
                          f"without axis {axis}, {expected}, got {tuple(ids.shape)} "
                          f"(output {shape}).")
     if from_logits:
-        return F.sparse_softmax_crossentropy(output, ids, axis)
-    hot = _one_hot(F.xp, ids, shape[axis], axis, len(shape), F.dtype(output))
+        # the ids are a parameter of the op, as a raw array (a jit recording reads it as such)
+        return F.sparse_softmax_crossentropy(output, ids.data, axis)
+    dtype = F.dtype(output)
+    hot = F.nograd(lambda xp, ids: _one_hot(xp, ids, shape[axis], axis, len(shape), dtype), ids)
     return F.negative(F.sum(F.multiply(hot, _clipped_log_probabilities(F, output, axis)),
                             axis=axis))

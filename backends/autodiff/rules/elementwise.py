@@ -191,7 +191,7 @@ def power_vjp(F, g, y, x1, x2):
         if isinstance(x1, (int, float)):
             log_x1 = math.log(x1) if x1 > 0 else (0.0 if x1 == 0 else math.nan)
         else:
-            log_x1 = F.log(F.where(data(x1) == 0, 1, x1))
+            log_x1 = F.log(F.where(F.equal(x1, 0), 1, x1))
         return F.multiply(g, F.multiply(log_x1, y))
 
     return grad_base, grad_exponent
@@ -231,9 +231,11 @@ def maximum(xp, x1, x2):
 
 @maximum.defvjp
 def maximum_vjp(F, g, y, x1, x2):
-    a, b = data(x1), data(x2)
-    return (lambda: F.multiply(g, tie_weights(F.xp, a > b, a == b, g.dtype)),
-            lambda: F.multiply(g, tie_weights(F.xp, b > a, a == b, g.dtype)))
+    dtype = g.dtype
+    return (lambda: F.multiply(g, F.nograd(lambda xp, a, b: tie_weights(xp, a > b, a == b, dtype),
+                                           x1, x2)),
+            lambda: F.multiply(g, F.nograd(lambda xp, a, b: tie_weights(xp, b > a, a == b, dtype),
+                                           x1, x2)))
 
 
 @defop("minimum", inputs=2, broadcast=True)
@@ -243,9 +245,11 @@ def minimum(xp, x1, x2):
 
 @minimum.defvjp
 def minimum_vjp(F, g, y, x1, x2):
-    a, b = data(x1), data(x2)
-    return (lambda: F.multiply(g, tie_weights(F.xp, a < b, a == b, g.dtype)),
-            lambda: F.multiply(g, tie_weights(F.xp, b < a, a == b, g.dtype)))
+    dtype = g.dtype
+    return (lambda: F.multiply(g, F.nograd(lambda xp, a, b: tie_weights(xp, a < b, a == b, dtype),
+                                           x1, x2)),
+            lambda: F.multiply(g, F.nograd(lambda xp, a, b: tie_weights(xp, b < a, a == b, dtype),
+                                           x1, x2)))
 
 
 @defop("clip", inputs=3, broadcast=True)
@@ -259,13 +263,18 @@ def clip(xp, x, x_min, x_max):
 def clip_vjp(F, g, y, x, x_min, x_max):
     # clip is minimum(maximum(x, x_min), x_max), as in jax.numpy: the chain rule of the
     # two, so at a bound the gradient is shared like a tie (1/2 each), exactly as JAX.
-    xp, dtype = F.xp, g.dtype
-    a, lo, hi = data(x), data(x_min), data(x_max)
-    floored = xp.maximum(a, lo)
-    under_max = tie_weights(xp, floored < hi, floored == hi, dtype)
-    return (lambda: F.multiply(g, tie_weights(xp, a > lo, a == lo, dtype) * under_max),
-            lambda: F.multiply(g, tie_weights(xp, lo > a, a == lo, dtype) * under_max),
-            lambda: F.multiply(g, tie_weights(xp, hi < floored, floored == hi, dtype)))
+    dtype = g.dtype
+
+    def shares(xp, a, lo, hi):  # of x, x_min and x_max
+        floored = xp.maximum(a, lo)
+        under_max = tie_weights(xp, floored < hi, floored == hi, dtype)
+        return xp.stack(xp.broadcast_arrays(tie_weights(xp, a > lo, a == lo, dtype) * under_max,
+                                            tie_weights(xp, lo > a, a == lo, dtype) * under_max,
+                                            tie_weights(xp, hi < floored, floored == hi, dtype)))
+
+    share = F.nograd(shares, x, x_min, x_max)
+    return (lambda: F.multiply(g, share[0]), lambda: F.multiply(g, share[1]),
+            lambda: F.multiply(g, share[2]))
 
 
 @defcomposite("where")
@@ -273,7 +282,9 @@ def where(F, condition, x1=None, x2=None):
     """``x1`` where ``condition`` else ``x2``; with ``condition`` alone, the int32 indices of
     its non-zero entries, one tensor per axis (``numpy.nonzero``)."""
     if x1 is None and x2 is None:
-        positions = F.xp.nonzero(F.convert_to_tensor(condition).data)
+        condition = F.convert_to_tensor(condition).data
+        F._host_read(condition, "where(condition) (its output's shape depends on the values)")
+        positions = F.xp.nonzero(condition)
         return tuple(F.Tensor(p.astype("int32")) for p in positions)
     if x1 is None or x2 is None:
         raise ValueError("where: pass both x1 and x2 (to select between them), or neither "

@@ -66,9 +66,11 @@ def normalize_key(F, key):
             raise IndexError(f"get_item: index arrays must be integer or boolean, got {k.dtype.name}; "
                              "cast the indices with ops.cast(indices, 'int32').")
         if k.ndim == 0:  # a scalar index: a plain int (or bool) is basic indexing
+            F._host_read(k, "a tensor used as a scalar index")
             normalized.append(bool(k) if k.dtype.kind == "b" else int(k))
         elif k.dtype.kind == "b":
             # a mask over len(k.shape) axes selects the same elements as its nonzero positions
+            F._host_read(k, "a boolean mask index (its result's shape depends on the values)")
             normalized.extend(k.nonzero())
         else:
             normalized.append(k)
@@ -96,7 +98,10 @@ def take(F, x, indices, axis=None):
         x, axis = F.reshape(x, (-1,)), 0
     (axis,) = checked_axes("take", axis, F.ndim(x))
     indices = index_array(F, indices)
-    return F.gather(x, (slice(None),) * axis + (int(indices) if indices.ndim == 0 else indices,))
+    if indices.ndim == 0:
+        F._host_read(indices, "take with a scalar index (a Python int)")
+        indices = int(indices)
+    return F.gather(x, (slice(None),) * axis + (indices,))
 
 
 @defcomposite("take_along_axis")

@@ -17,10 +17,15 @@ from ..registry import defcomposite
 from ..tensor import Tensor
 
 
-def _generator(F, seed):
-    """A fresh generator of ``F.xp`` for one draw with ``seed``."""
-    state = F.convert_to_numpy(resolve_seed(seed, F))
-    return F.xp.random.default_rng((int(state[0]), int(state[1])))
+def _draw(F, seed, draw, *inputs):
+    """``draw(xp, rng, *inputs)`` with a fresh generator ``rng`` of ``F.xp`` seeded from the
+    state that ``seed`` gives, as a tensor. The draw is an :meth:`nograd` call on the
+    state, so a jit replay draws again from the state it is given (an int seed's fixed
+    state gives the same numbers, as eagerly)."""
+    def fn(xp, state, *inputs):
+        rng = xp.random.default_rng((int(state[0]), int(state[1])))
+        return draw(xp, rng, *inputs)
+    return F.nograd(fn, resolve_seed(seed, F), *inputs)
 
 
 def _shape(shape):
@@ -44,17 +49,10 @@ def _draw_dtype(dtype):
     return "float64" if dtype == "float64" else "float32"
 
 
-def _value(v):
-    """A mean, stddev or bound as a raw array or Python scalar of the engine."""
-    if isinstance(v, Variable):
-        v = v.value
-    return v.data if isinstance(v, Tensor) else v
-
-
-def _affine(F, sample, scale, shift, dtype):
-    """``sample * scale + shift`` in ``dtype``, as a tensor."""
-    out = sample * _value(scale) + _value(shift)
-    return F.Tensor(F.xp.asarray(out).astype(dtype, copy=False))
+def _affine(sample, scale, shift, dtype):
+    """``sample * scale + shift`` in ``dtype`` (raw arrays or Python numbers)."""
+    out = sample * scale + shift
+    return out.astype(dtype, copy=False) if hasattr(out, "astype") else out
 
 
 @defcomposite("SeedGenerator")
@@ -67,40 +65,48 @@ def SeedGenerator(F, seed=None):
 def normal(F, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples of a normal distribution with ``mean`` and ``stddev``."""
     dtype = _float_dtype(F, "normal", dtype)
-    sample = _generator(F, seed).standard_normal(_shape(shape), dtype=_draw_dtype(dtype))
-    return _affine(F, sample, stddev, mean, dtype)
+    shape = _shape(shape)
+
+    def draw(xp, rng, stddev, mean):
+        return _affine(rng.standard_normal(shape, dtype=_draw_dtype(dtype)), stddev, mean, dtype)
+    return _draw(F, seed, draw, stddev, mean)
 
 
 @defcomposite("uniform")
 def uniform(F, shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """Samples uniform in ``[minval, maxval)``."""
     dtype = _float_dtype(F, "uniform", dtype)
-    sample = _generator(F, seed).random(_shape(shape), dtype=_draw_dtype(dtype))
-    minval, maxval = _value(minval), _value(maxval)
-    return _affine(F, sample, maxval - minval, minval, dtype)
+    shape = _shape(shape)
+
+    def draw(xp, rng, minval, maxval):
+        return _affine(rng.random(shape, dtype=_draw_dtype(dtype)), maxval - minval, minval,
+                       dtype)
+    return _draw(F, seed, draw, minval, maxval)
 
 
 @defcomposite("truncated_normal")
 def truncated_normal(F, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal samples, each redrawn until it lies within two standard deviations of the mean."""
     dtype = _float_dtype(F, "truncated_normal", dtype)
-    rng = _generator(F, seed)
     shape = _shape(shape)
-    sample = rng.standard_normal(math.prod(shape), dtype=_draw_dtype(dtype))
-    # Redraw the ~4.6% outside [-2, 2], round after round, until none is left: a loop
-    # over rounds (a handful), never over elements.
-    outside = F.xp.flatnonzero(F.xp.abs(sample) > 2)
-    while outside.size:
-        sample[outside] = rng.standard_normal(outside.size, dtype=sample.dtype)
-        outside = outside[F.xp.abs(sample[outside]) > 2]
-    return _affine(F, sample.reshape(shape), stddev, mean, dtype)
+
+    def draw(xp, rng, stddev, mean):
+        sample = rng.standard_normal(math.prod(shape), dtype=_draw_dtype(dtype))
+        # Redraw the ~4.6% outside [-2, 2], round after round, until none is left: a loop
+        # over rounds (a handful), never over elements.
+        outside = xp.flatnonzero(xp.abs(sample) > 2)
+        while outside.size:
+            sample[outside] = rng.standard_normal(outside.size, dtype=sample.dtype)
+            outside = outside[xp.abs(sample[outside]) > 2]
+        return _affine(sample.reshape(shape), stddev, mean, dtype)
+    return _draw(F, seed, draw, stddev, mean)
 
 
 @defcomposite("randint")
 def randint(F, shape, minval, maxval, dtype="int32", seed=None):
     """Integers uniform in ``[minval, maxval)``."""
-    values = _generator(F, seed).integers(int(minval), int(maxval), size=_shape(shape), dtype=dtype)
-    return F.Tensor(F.xp.asarray(values))
+    low, high, shape = int(minval), int(maxval), _shape(shape)
+    return _draw(F, seed, lambda xp, rng: rng.integers(low, high, size=shape, dtype=dtype))
 
 
 @defcomposite("dropout")
@@ -120,13 +126,15 @@ def dropout(F, inputs, rate, noise_shape=None, seed=None):
             raise ValueError(f"dropout: noise_shape {tuple(noise_shape)} needs one entry per axis "
                              f"of the input (shape {shape}).")
         noise_shape = tuple(n if d is None else int(d) for d, n in zip(noise_shape, shape))
-    keep = 1.0 - rate
-    kept = _generator(F, seed).random(noise_shape, dtype="float32") < keep
+    keep, dtype = 1.0 - rate, inputs.dtype
+
+    def draw(xp, rng):
+        mask = (rng.random(noise_shape, dtype="float32") < keep).astype(dtype)
+        if keep > 0:
+            mask *= 1.0 / keep
+        return mask
     # a constant mask: the gradient flows through the multiply to the kept entries only
-    mask = kept.astype(inputs.dtype)
-    if keep > 0:
-        mask *= 1.0 / keep
-    return F.multiply(inputs, mask)
+    return F.multiply(inputs, _draw(F, seed, draw))
 
 
 @defcomposite("shuffle")
@@ -134,6 +142,6 @@ def shuffle(F, x, axis=0, seed=None):
     """``x`` with each 1-D slice along ``axis`` permuted independently (as Keras's numpy and
     jax backends do): an argsort of uniform keys gives one random order per slice."""
     x = F.convert_to_tensor(x)
-    keys = _generator(F, seed).random(x.shape)
-    order = F.xp.argsort(keys, axis=axis)
+    shape = x.shape
+    order = _draw(F, seed, lambda xp, rng: xp.argsort(rng.random(shape), axis=axis))
     return F.take_along_axis(x, order, axis=axis)

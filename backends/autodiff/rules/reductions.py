@@ -106,10 +106,14 @@ def min_vjp(F, g, y, x, axis=None, keepdims=False):
 def extremum_grad(F, g, y, x, axis, keepdims):
     """The gradient of a max or min: shared equally among the elements that attain it
     (JAX's rule). Which elements those are is a constant, so the share is a raw array."""
-    shape = kept_dims_shape(x.shape, axis)
-    share = (x.data == y.data.reshape(shape)).astype(g.dtype)
-    share /= share.sum(axis=normalize_axes(axis, x.ndim), keepdims=True)
-    return F.multiply(restore_reduced_axes(F, g, x.shape, axis, keepdims), share)
+    shape, axes, dtype = kept_dims_shape(x.shape, axis), normalize_axes(axis, x.ndim), g.dtype
+
+    def share_of(xp, x, y):
+        share = (x == y.reshape(shape)).astype(dtype)
+        share /= share.sum(axis=axes, keepdims=True)
+        return share
+    return F.multiply(restore_reduced_axes(F, g, x.shape, axis, keepdims),
+                      F.nograd(share_of, x, y))
 
 
 @defop("prod")
@@ -123,15 +127,14 @@ def prod_vjp(F, g, y, x, axis=None, keepdims=False):
     # The gradient of each element is the product of the others.
     g = restore_reduced_axes(F, g, x.shape, axis, keepdims)
     y = restore_reduced_axes(F, y, x.shape, axis, keepdims)
-    zero = x.data == 0
-    if not zero.any():
-        return (F.multiply(g, F.divide(y, x)),)
     # With zeros, y / x is 0 / 0 at them. Still exact, and still differentiable: y / x at
     # the nonzero elements (0 when a zero is elsewhere), and at a zero the product of the
-    # nonzero elements when it is the group's only zero, else 0.
+    # nonzero elements when it is the group's only zero, else 0. (Without zeros this is
+    # y / x; one formula for both, so a jit replay needs no branch on the values.)
     axes = normalize_axes(axis, x.ndim)
+    zero = F.equal(x, 0)
     safe = F.where(zero, 1, x)
-    lone_zero = zero.sum(axis=axes, keepdims=True) == 1
+    lone_zero = F.nograd(lambda xp, z: z.sum(axis=axes, keepdims=True) == 1, zero)
     at_zero = F.where(lone_zero, F.prod(safe, axis=axes, keepdims=True), 0)
     return (F.multiply(g, F.where(zero, at_zero, F.divide(y, safe))),)
 

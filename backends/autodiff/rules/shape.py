@@ -251,5 +251,6 @@ def _as_list(value):
     if hasattr(value, "tolist"):
         value = value.tolist()
     elif hasattr(value, "data") and hasattr(value.data, "tolist"):  # an engine tensor
+        value.engine._host_read(value.data, "a tensor used as a list of sizes")
         value = value.data.tolist()
     return list(value) if isinstance(value, (list, tuple)) else [value]
