@@ -626,7 +626,7 @@ class Backend:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ optimizer kernels
-    def adam_update(self, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+    def adam_update(self, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True):
         """One Adam step of one variable, as Keras 3 writes it, in one call:
 
         ``m + (gradient - m) * (1 - beta_1)``, ``v + (gradient**2 - v) * (1 - beta_2)``
@@ -639,6 +639,10 @@ class Backend:
             alpha: the step size, a scalar tensor of that dtype (the learning rate with
                 Adam's bias correction).
             beta_1, beta_2, epsilon: Python floats.
+            flush: whether this step must set the moments' denormal values to 0: a bool or a
+                scalar bool tensor (optimizers flush every few steps, which keeps
+                denormals from piling up at a fraction of the cost). A backend may flush
+                at every step regardless (JAX: XLA flushes on the CPU by itself).
 
         Returns the new ``(variable, m, v)``; the inputs are not changed. Backends fuse it
         (no temporary per arithmetic operation); it is never recorded on a tape.

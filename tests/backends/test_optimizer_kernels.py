@@ -65,3 +65,20 @@ def test_adam_update_leaves_no_denormal_moment_in_float32(name):
     np.testing.assert_allclose(new_v[2:], v[2:] * 0.999, rtol=1e-6)
     for moment in (new_m, new_v):
         assert np.all(np.abs(moment[moment != 0]) >= tiny), f"{name}: denormal in {moment}"
+
+
+@pytest.mark.parametrize("flush", [False, np.array(False), "tensor False"])
+def test_the_fused_kernel_skips_the_flush_when_not_due(flush):
+    B = NumpyBackend()
+    if isinstance(flush, str):
+        flush = B.convert_to_tensor(np.array(False))
+    tiny = float(np.finfo(np.float32).tiny)
+    m = np.array([2e-37, 0.5], "float32")
+    g = np.array([-1.75e-36, 0.0], "float32")  # m + (g - m) * 0.1 is denormal
+    v = np.array([1.0, 0.25], "float32")
+    args = (np.ones(2, "float32"), g, m, v, np.float32(1e-3), BETA_1, BETA_2, EPSILON)
+    _, kept, _ = (B.convert_to_numpy(o) for o in B.adam_update(*args, flush=flush))
+    _, flushed, _ = (B.convert_to_numpy(o) for o in B.adam_update(
+        *args, flush=B.convert_to_tensor(np.array(True))))
+    assert 0 < abs(kept[0]) < tiny and flushed[0] == 0.0
+    assert kept[1] == flushed[1]

@@ -18,7 +18,8 @@ def _flush_denormals(x):
 
 
 @op("variable", "gradient", "m", "v", "alpha", differentiable=False)
-def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon):
+def adam_update(variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True):
+    # flushes at every step (XLA fuses it into the update), whatever ``flush`` says
     variable, gradient, m, v, alpha = (tensor(a) for a in (variable, gradient, m, v, alpha))
     m = _flush_denormals(m + (gradient - m) * (1 - beta_1))
     v = _flush_denormals(v + (gradient * gradient - v) * (1 - beta_2))
