@@ -13,18 +13,25 @@ def flatten(tree):
     return leaves, treedef
 
 
+_NONE = ("none",)
+_LEAF = ("leaf",)
+
+
 def _flatten(tree, leaves):
+    # exact types first: this runs for every leaf of a training step's state, each step
+    kind = type(tree)
+    if kind is list or kind is tuple:
+        return (kind, tuple([_flatten(child, leaves) for child in tree]))
     if tree is None:
-        return ("none",)
-    if isinstance(tree, (list, tuple)):
-        children = tuple(_flatten(child, leaves) for child in tree)
-        return (type(tree), children)
+        return _NONE
+    if isinstance(tree, (list, tuple)):  # a namedtuple, a list subclass
+        return (type(tree), tuple([_flatten(child, leaves) for child in tree]))
     if isinstance(tree, dict):
         keys = sorted(tree) if all(isinstance(k, str) for k in tree) else list(tree)
         children = tuple(_flatten(tree[k], leaves) for k in keys)
         return (dict, (tuple(keys), children))
     leaves.append(tree)
-    return ("leaf",)
+    return _LEAF
 
 
 def unflatten(treedef, leaves):
@@ -35,11 +42,13 @@ def unflatten(treedef, leaves):
 
 
 def _unflatten(treedef, iterator):
+    if treedef is _LEAF:
+        return next(iterator)
     kind = treedef[0]
-    if kind == "none":
-        return None
     if kind == "leaf":
         return next(iterator)
+    if kind == "none":
+        return None
     if kind is dict:
         keys, children = treedef[1]
         return {k: _unflatten(c, iterator) for k, c in zip(keys, children)}

@@ -207,7 +207,9 @@ class Schedule:
         for slot, index in last_read.items():
             if slot not in kept and self.template[slot] is None:
                 frees[index].append(slot)
-        self.steps = tuple(step + (tuple(free),) for step, free in zip(recording.steps, frees))
+        self.steps = tuple(step[:5] + (_Refs(step[3], step[4]) if step[5] else None,)
+                           + step[6:] + (tuple(free),)
+                           for step, free in zip(recording.steps, frees))
 
     def __len__(self):
         return len(self.steps)
@@ -223,9 +225,9 @@ class Schedule:
         for slot, variable in self.variable_reads:
             values[slot] = variable.value.data
         xp, ndarray, asarray = self.xp, self._ndarray, self.xp.asarray
-        for forward, sequence, ins, params, kwparams, has_refs, outs, free in self.steps:
-            if has_refs:
-                params, kwparams = _resolve(params, values), _resolve(kwparams, values)
+        for forward, sequence, ins, params, kwparams, refs, outs, free in self.steps:
+            if refs is not None:
+                params, kwparams = refs.resolve(values)
             if sequence:
                 result = forward(xp, [values[i] for i in ins], *params, **kwparams)
             else:
@@ -254,6 +256,36 @@ def _caller():
         if not os.path.abspath(frame.filename).startswith(backends + os.sep):
             return f"{frame.filename}:{frame.lineno} in {frame.name}"
     return "inside the engine"
+
+
+class _Refs:
+    """An op's parameters with slots in them, rebuilt from the slots' values at each replay:
+    slots directly among the parameters (the common case, e.g. a flag or an index array)
+    are put in place by position; deeper ones (an index array inside a key tuple) go
+    through :func:`_resolve`."""
+
+    __slots__ = ("params", "kwparams", "positional", "keywords", "nested")
+
+    def __init__(self, params, kwparams):
+        self.params, self.kwparams = params, kwparams
+        self.positional = [(i, p.slot) for i, p in enumerate(params) if type(p) is _Ref]
+        self.keywords = [(k, p.slot) for k, p in kwparams.items() if type(p) is _Ref]
+        direct = len(self.positional) + len(self.keywords)
+        self.nested = direct != sum(1 for _ in _refs_in((params, kwparams)))
+
+    def resolve(self, values):
+        if self.nested:
+            return _resolve(self.params, values), _resolve(self.kwparams, values)
+        params, kwparams = self.params, self.kwparams
+        if self.positional:
+            params = list(params)
+            for i, slot in self.positional:
+                params[i] = values[slot]
+        if self.keywords:
+            kwparams = dict(kwparams)
+            for k, slot in self.keywords:
+                kwparams[k] = values[slot]
+        return params, kwparams
 
 
 def _resolve(value, values):
@@ -338,7 +370,7 @@ class Replayed:
                 leaf = leaf.data
                 kind = ndarray
             if kind is ndarray:
-                parts.append((leaf.shape, leaf.dtype.str))
+                parts.append((leaf.shape, leaf.dtype))
             elif leaf is None or kind in (int, float, bool, str):
                 parts.append((kind, leaf))
             else:
