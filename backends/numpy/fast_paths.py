@@ -10,6 +10,7 @@ checked).
 """
 
 import functools
+import math
 
 import numpy
 
@@ -48,10 +49,26 @@ def bitwise_select(condition, x1, x2, min_size=SELECT_MIN_SIZE):
             or condition.dtype.kind != "b"):
         return numpy.where(condition, x1, x2)
     unsigned = _UNSIGNED[dtype.itemsize]
-    keep = numpy.negative(condition.astype(unsigned))  # all bits set where condition holds
+    # one pass each: all bits set where the condition holds (0 - 1 wraps around), or where
+    # it does not (1 - 1, 0 - 1)
+    if _is_positive_zero(x2) and getattr(x1, "shape", None) == condition.shape:
+        # select(c, g, 0), a ReLU's gradient: the bits of g where c, else +0.0
+        keep = numpy.subtract(0, condition, dtype=unsigned,
+                              out=numpy.empty(condition.shape, unsigned))
+        return numpy.bitwise_and(x1.view(unsigned), keep, out=keep).view(dtype)
+    if _is_positive_zero(x1) and getattr(x2, "shape", None) == condition.shape:
+        keep = numpy.subtract(condition, 1, dtype=unsigned,
+                              out=numpy.empty(condition.shape, unsigned))
+        return numpy.bitwise_and(x2.view(unsigned), keep, out=keep).view(dtype)
+    keep = numpy.subtract(0, condition, dtype=unsigned)
     a = numpy.asarray(x1, dtype=dtype).view(unsigned)
     b = numpy.asarray(x2, dtype=dtype).view(unsigned)
     return (b ^ ((a ^ b) & keep)).view(dtype)
+
+
+def _is_positive_zero(value):
+    """Whether ``value`` is the Python number 0 or +0.0 (whose bits are all zero)."""
+    return type(value) in (int, float) and value == 0 and math.copysign(1.0, value) > 0
 
 
 def adam_update(xp, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True):
