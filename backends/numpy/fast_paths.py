@@ -14,9 +14,11 @@ import math
 
 import numpy
 
+from ..autodiff import registry
 from ..autodiff.registry import Override
 from ..autodiff.rules import activations, convolution, elementwise
 from ..autodiff.rules.optimizers import FLUSHED_DTYPES
+from . import threads
 
 # numpy's where branches on every element and mispredicts on the random masks of training
 # (relu's gradient ``x > 0``): picking the bits with an integer mask is about 8x faster
@@ -34,11 +36,12 @@ CONV_CHUNK_BYTES = 4 * 2 ** 20
 _UNSIGNED = {2: "uint16", 4: "uint32", 8: "uint64"}
 
 
-def bitwise_select(condition, x1, x2, min_size=SELECT_MIN_SIZE):
+def bitwise_select(condition, x1, x2, min_size=SELECT_MIN_SIZE, min_elements=None):
     """``numpy.where(condition, x1, x2)``, bit for bit, picking bits with an integer mask.
 
     Used for a bool condition of at least ``min_size`` elements and float operands of one
-    dtype (either may be a Python scalar); anything else goes to ``numpy.where``.
+    dtype (either may be a Python scalar); anything else goes to ``numpy.where``. A large
+    ``select(c, g, 0)`` is split across the cores from ``min_elements`` (``threads.py``).
     """
     if type(condition) is not numpy.ndarray or condition.size < min_size:
         return numpy.where(condition, x1, x2)
@@ -53,13 +56,17 @@ def bitwise_select(condition, x1, x2, min_size=SELECT_MIN_SIZE):
     # it does not (1 - 1, 0 - 1)
     if _is_positive_zero(x2) and getattr(x1, "shape", None) == condition.shape:
         # select(c, g, 0), a ReLU's gradient: the bits of g where c, else +0.0
-        keep = numpy.subtract(0, condition, dtype=unsigned,
-                              out=numpy.empty(condition.shape, unsigned))
-        return numpy.bitwise_and(x1.view(unsigned), keep, out=keep).view(dtype)
+        def kept_where_true(out, condition, x1):
+            numpy.subtract(0, condition, dtype=unsigned, out=out)
+            numpy.bitwise_and(x1.view(unsigned), out, out=out)
+        return threads.by_rows(kept_where_true, numpy.empty(condition.shape, unsigned),
+                               condition, x1, min_elements=min_elements).view(dtype)
     if _is_positive_zero(x1) and getattr(x2, "shape", None) == condition.shape:
-        keep = numpy.subtract(condition, 1, dtype=unsigned,
-                              out=numpy.empty(condition.shape, unsigned))
-        return numpy.bitwise_and(x2.view(unsigned), keep, out=keep).view(dtype)
+        def kept_where_false(out, condition, x2):
+            numpy.subtract(condition, 1, dtype=unsigned, out=out)
+            numpy.bitwise_and(x2.view(unsigned), out, out=out)
+        return threads.by_rows(kept_where_false, numpy.empty(condition.shape, unsigned),
+                               condition, x2, min_elements=min_elements).view(dtype)
     keep = numpy.subtract(0, condition, dtype=unsigned)
     a = numpy.asarray(x1, dtype=dtype).view(unsigned)
     b = numpy.asarray(x2, dtype=dtype).view(unsigned)
@@ -71,49 +78,98 @@ def _is_positive_zero(value):
     return type(value) in (int, float) and value == 0 and math.copysign(1.0, value) > 0
 
 
-def adam_update(xp, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True):
+def adam_update(xp, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True, *,
+                min_elements=None):
     """``adam_update`` as ``out=`` chains into its three outputs and one scratch array:
     12 passes over the variable, the count of an in-place loop written by hand, plus four
     when ``flush`` asks for the denormal flush (the generic rule makes 14 temporaries and
     flushes every step: measured 2.4x slower on a float32[784, 512] slot, flush included).
-    Bit for bit the generic rule's arithmetic."""
+    A large variable is split across the cores (``threads.py``). Bit for bit the generic
+    rule's arithmetic."""
     if type(flush) not in (bool, numpy.ndarray, numpy.bool_):
         flush = flush.data  # an engine tensor (eagerly); a replay passes the raw array
-    scratch = numpy.empty_like(variable)
-    # every result goes to an array made here (out=): a 0-d input would otherwise give
-    # numpy scalars, which cannot be written into
-    new_m = numpy.subtract(gradient, m, out=numpy.empty_like(variable))
-    new_m *= 1 - beta_1
-    new_m += m
-    new_v = numpy.multiply(gradient, gradient, out=numpy.empty_like(variable))
-    new_v -= v
-    new_v *= 1 - beta_2
-    new_v += v
-    if flush and new_m.dtype in _FLUSHED:
-        tiny = numpy.finfo(new_m.dtype).tiny
-        numpy.copyto(new_m, 0, where=numpy.abs(new_m, out=scratch) < tiny)
-        numpy.copyto(new_v, 0, where=new_v < tiny)  # v >= 0
-    numpy.sqrt(new_v, out=scratch)
-    scratch += epsilon
-    new_variable = numpy.multiply(new_m, alpha, out=numpy.empty_like(variable))
-    new_variable /= scratch
-    return numpy.subtract(variable, new_variable, out=new_variable), new_m, new_v
+    flush = bool(flush) and variable.dtype in _FLUSHED
+    new_variable, new_m, new_v = (numpy.empty(variable.shape, variable.dtype) for _ in range(3))
+
+    def update(new_variable, new_m, new_v, variable, gradient, m, v):
+        scratch = numpy.empty_like(new_variable)
+        numpy.subtract(gradient, m, out=new_m)
+        new_m *= 1 - beta_1
+        new_m += m
+        numpy.multiply(gradient, gradient, out=new_v)
+        new_v -= v
+        new_v *= 1 - beta_2
+        new_v += v
+        if flush:
+            tiny = numpy.finfo(new_m.dtype).tiny
+            numpy.copyto(new_m, 0, where=numpy.abs(new_m, out=scratch) < tiny)
+            numpy.copyto(new_v, 0, where=new_v < tiny)  # v >= 0
+        numpy.sqrt(new_v, out=scratch)
+        scratch += epsilon
+        numpy.multiply(new_m, alpha, out=new_variable)
+        new_variable /= scratch
+        numpy.subtract(variable, new_variable, out=new_variable)
+
+    # flat views (of arrays made here, or copies of non-contiguous inputs, only read), so
+    # that the threads cut any shape into rows; a 0-d variable becomes one row of one
+    threads.by_rows(update, *(a.reshape(-1) for a in (new_variable, new_m, new_v, variable,
+                                                      gradient, m, v)),
+                    min_elements=min_elements)
+    return new_variable, new_m, new_v
 
 
 _FLUSHED = tuple(numpy.dtype(name) for name in FLUSHED_DTYPES)
 
 
-def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES):
+def split_binary(op, ufunc, min_elements=None):
+    """``op``'s forward, split across the cores (``threads.py``) when its result is large: a
+    float array ``x1`` and ``x2`` a Python number or an array of its dtype that broadcasts
+    to ``x1``'s shape (a bias); anything else takes the op's own forward."""
+    limit = threads.MIN_ELEMENTS if min_elements is None else min_elements
+    forward = op.forward
+    predicate = not op.differentiable
+
+    def split(xp, x1, x2):
+        if (type(x1) is numpy.ndarray and x1.size >= limit and x1.dtype.kind == "f"
+                and (type(x2) in (int, float) or (
+                    type(x2) is numpy.ndarray and x2.dtype == x1.dtype and x2.ndim <= x1.ndim
+                    and numpy.broadcast_shapes(x1.shape, x2.shape) == x1.shape))):
+            out = numpy.empty(x1.shape, bool if predicate else x1.dtype)
+            return threads.by_rows(lambda out, a, b: ufunc(a, b, out=out), out, x1, x2,
+                                   min_elements=limit)
+        return forward(xp, x1, x2)
+    split.__name__ = split.__qualname__ = op.name
+    return split
+
+
+def split_relu(min_elements=None):
+    """relu's forward, split across the cores for a large float input."""
+    limit = threads.MIN_ELEMENTS if min_elements is None else min_elements
+    forward = activations.relu.forward
+
+    def relu(xp, x):
+        if type(x) is numpy.ndarray and x.size >= limit and x.dtype.kind == "f":
+            return threads.by_rows(lambda out, x: numpy.maximum(x, 0, out=out),
+                                   numpy.empty(x.shape, x.dtype), x, min_elements=limit)
+        return forward(xp, x)
+    return relu
+
+
+def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES,
+              split_min_elements=None):
     """numpy's override table, ``{primitive name: Override}``.
 
     Args:
         select_min_size: the smallest condition the bitwise select takes.
         conv_chunk_bytes: the im2col bytes per batch slice of the convolutions.
+        split_min_elements: the smallest result split across the cores (None:
+            ``threads.MIN_ELEMENTS``).
 
-    The defaults are numpy's measured thresholds; the cross-check suite sets both to
+    The defaults are numpy's measured thresholds; the cross-check suite sets them to
     their smallest so that every fast branch meets JAX on its small inputs.
     """
-    where = functools.partial(bitwise_select, min_size=select_min_size)
+    where = functools.partial(bitwise_select, min_size=select_min_size,
+                              min_elements=split_min_elements)
 
     def selecting(op):
         return Override(forward=functools.partial(op.forward, where=where))
@@ -128,7 +184,12 @@ def overrides(select_min_size=SELECT_MIN_SIZE, conv_chunk_bytes=CONV_CHUNK_BYTES
         "conv_general": chunked(convolution.conv_general),
         "conv_input_grad": chunked(convolution.conv_input_grad),
         "conv_kernel_grad": chunked(convolution.conv_kernel_grad),
-        "adam_update": Override(forward=adam_update),
+        "adam_update": Override(forward=functools.partial(
+            adam_update, min_elements=split_min_elements)),
+        "relu": Override(forward=split_relu(split_min_elements)),
+        **{name: Override(forward=split_binary(registry.OPS[name], getattr(numpy, name),
+                                               split_min_elements))
+           for name in ("add", "subtract", "multiply", "greater")},
     }
 
 

@@ -251,8 +251,10 @@ class Trainer:
                 self._compile_loss is None or self._compile_loss.built) and (
                 self.optimizer is None or self.optimizer.built):
             return
-        with StatelessScope([(v, v.value) for v in self.variables]):
-            y_pred = self(x, training=False)
+        y_pred = self._output_placeholder(x)
+        if y_pred is None:  # a subclassed model: its outputs are known by running it
+            with StatelessScope([(v, v.value) for v in self.variables]):
+                y_pred = self(x, training=False)
         if y is not None:
             if self._compile_loss is not None and not self._compile_loss.built:
                 self._compile_loss.build(y, y_pred)
@@ -265,6 +267,29 @@ class Trainer:
                     self._compile_metrics.update_state(y, y_pred, None)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
+
+    def _output_placeholder(self, x):
+        """Zeros shaped as the model's outputs for the batch ``x``, read from a functional
+        model's symbolic outputs without running it (Keras 3 builds the losses and metrics
+        symbolically too; on JAX, running the model eagerly compiles each op on its own,
+        some 0.3 s for an MLP). None when they are not known that way: a subclassed model,
+        a Sequential model not built yet, or an output of unknown size."""
+        from kerasette.models.functional import Functional
+        functional = self if isinstance(self, Functional) else getattr(self, "_functional", None)
+        if not isinstance(functional, Functional):
+            return None
+        from kerasette.layers.layer import _shapes_of
+        # the checks a call makes first: a wrong input shape is refused here, in the words
+        # it would get from model(x), before any step is compiled
+        inputs = self._flatten_inputs(x) if isinstance(x, dict) and self is functional else x
+        self._assert_input_compatibility(_shapes_of(inputs))
+        specs, treedef = tree.flatten(functional._outputs_struct)
+        batch = _batch_size(x)
+        shapes = [(batch,) + tuple(spec.shape[1:]) for spec in specs]
+        if any(d is None for shape in shapes for d in shape):
+            return None
+        return tree.unflatten(treedef, [ops.zeros(shape, dtype=spec.dtype)
+                                        for shape, spec in zip(shapes, specs)])
 
     @no_tracking
     def _make_output_loss_trackers(self):

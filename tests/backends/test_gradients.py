@@ -80,7 +80,8 @@ FINITE_DIFFERENCE_CASES = [c for c in GRADIENT_CASES if c.fd]
 def forced_fast_paths():
     """The numpy engine with every fast path taken, whatever the size: the bitwise select
     for any bool condition, the convolutions one image at a time."""
-    return NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chunk_bytes=1))
+    return NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chunk_bytes=1,
+                                                      split_min_elements=2))
 
 
 def engine(case):

@@ -25,7 +25,8 @@ from kerasette.backends.variable import StatelessScope, Variable
 
 B = NumpyBackend()
 # every fast path taken at any size, so that their branches are swept too
-FORCED = NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chunk_bytes=1))
+FORCED = NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chunk_bytes=1,
+                                                      split_min_elements=2))
 
 
 def _draw(case, salt, dtype="float64"):
