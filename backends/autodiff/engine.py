@@ -164,6 +164,10 @@ class AutodiffBackend(Backend):
                 # only Python scalars: give them floatx / int32, as convert_to_tensor does,
                 # rather than numpy's float64 / int64
                 arrays = [self._to_array(a) if isinstance(a, (int, float)) else a for a in arrays]
+        if op.saves and not self._recording and hasattr(op.forward, "without_saved"):
+            # no tape records and no jit traces: nothing will read the saved value
+            result = op.forward.without_saved(self.xp, *arrays, *params, **kwparams)
+            return Tensor(result if type(result) is self._ndarray else self.xp.asarray(result))
         if op.sequence:
             result = op.forward(self.xp, arrays, *params, **kwparams)
         else:

@@ -207,9 +207,18 @@ class Schedule:
         for slot, index in last_read.items():
             if slot not in kept and self.template[slot] is None:
                 frees[index].append(slot)
-        self.steps = tuple(step[:5] + (_Refs(step[3], step[4]) if step[5] else None,)
-                           + step[6:] + (tuple(free),)
-                           for step, free in zip(recording.steps, frees))
+        steps = []
+        for step, free in zip(recording.steps, frees):
+            forward, outs = step[0], step[6]
+            # an op that saves a value for its gradient (max pooling's winners), where no
+            # gradient is taken (inference): its forward without the saved value
+            unsaved = getattr(forward, "without_saved", None)
+            if unsaved is not None and len(outs) == 2 and outs[1] not in last_read \
+                    and outs[1] not in kept:
+                forward, outs = unsaved, outs[:1]
+            steps.append((forward,) + step[1:5] + (_Refs(step[3], step[4]) if step[5] else None,
+                                                   outs, tuple(free)))
+        self.steps = tuple(steps)
 
     def __len__(self):
         return len(self.steps)

@@ -289,3 +289,22 @@ def test_a_replay_frees_each_intermediate_after_its_last_read():
     # the argument and each of the four intermediates, once; never the output
     assert sorted(freed) == sorted(set(freed)) and len(freed) == 5
     assert entry.schedule.outputs[0][0] not in freed
+
+
+def test_inference_replays_max_pooling_without_its_winners():
+    x1, x2 = (np.random.default_rng(s).normal(size=(2, 6, 6, 3)) for s in (1, 2))
+    jitted = B.jit(lambda x: B.max_pool(x, 2))
+    for x in (x1, x1, x2):
+        out = jitted(x)
+    np.testing.assert_array_equal(np.asarray(out), np.asarray(B.max_pool(x2, 2)))
+    (entry,) = jitted._entries.values()
+    names = [step[0].__name__ for step in entry.schedule.steps]
+    assert names == ["max_pool_values"]
+    # with a gradient the winners are kept: the backward pass reads them
+    grad = B.jit(lambda x: B.grad(lambda x: B.sum(B.max_pool(x, 2)))(x))
+    for x in (x1, x1, x2):
+        g = grad(x)
+    (entry,) = grad._entries.values()
+    assert "max_pool_general" in [step[0].__name__ for step in entry.schedule.steps]
+    np.testing.assert_array_equal(
+        np.asarray(g), np.asarray(B.grad(lambda x: B.sum(B.max_pool(x, 2)))(x2)))

@@ -77,16 +77,22 @@ def _scatter_taps(xp, input_shape, dtype, window, strides, pads, data_format, co
 
 
 # ---------------------------------------------------------------------------- max pooling
-@defop("max_pool_general", saves=True)
-def max_pool_general(xp, inputs, window, strides, pads, data_format):
-    """Window maxima; saves the winning tap of each window (the first maximum)."""
+def _padded_for_max(xp, inputs, window, strides, pads, data_format):
+    """The input padded with its dtype's lowest value (never a window's maximum), and each
+    tap's key into it."""
     axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
                                     spatial_sizes(inputs.shape, data_format))
     if inputs.dtype.kind == "f":
         lowest = -float("inf")
     else:
         lowest = xp.iinfo(inputs.dtype).min if inputs.dtype.kind in "iu" else False
-    padded = pad_spatial(xp, inputs, axes, pads, used, fill=lowest)
+    return pad_spatial(xp, inputs, axes, pads, used, fill=lowest), keys
+
+
+@defop("max_pool_general", saves=True)
+def max_pool_general(xp, inputs, window, strides, pads, data_format):
+    """Window maxima; saves the winning tap of each window (the first maximum)."""
+    padded, keys = _padded_for_max(xp, inputs, window, strides, pads, data_format)
     best = padded[keys[0]].copy()
     winner = xp.zeros(best.shape, dtype="uint8" if len(keys) < 256 else "int32")
     for t, key in enumerate(keys[1:], 1):
@@ -97,6 +103,20 @@ def max_pool_general(xp, inputs, window, strides, pads, data_format):
         xp.maximum(winner, xp.multiply(candidate > best, t, dtype=winner.dtype), out=winner)
         xp.maximum(best, candidate, out=best)  # (a NaN propagates, as in JAX)
     return best, winner
+
+
+def max_pool_values(xp, inputs, window, strides, pads, data_format):
+    """``max_pool_general``'s output alone, without the winners (which only the gradient
+    reads): one maximum per tap. A replayed step that takes no gradient (``predict``) runs
+    this instead (``backends/autodiff/trace.py`` reads ``forward.without_saved``)."""
+    padded, keys = _padded_for_max(xp, inputs, window, strides, pads, data_format)
+    best = padded[keys[0]].copy()
+    for key in keys[1:]:
+        xp.maximum(best, padded[key], out=best)
+    return best
+
+
+max_pool_general.forward.without_saved = max_pool_values
 
 
 @max_pool_general.defvjp
