@@ -107,9 +107,6 @@ class Recording:
             self.alive.append(value)
         return slot
 
-    def is_dynamic(self, array):
-        return id(array) in self.slot_of
-
     # -- what the engine reports ---------------------------------------------
     def argument(self, array):
         if id(array) not in self.slot_of:
@@ -414,6 +411,9 @@ class Replayed:
         finally:
             if engine._trace is recording:
                 engine._stop_trace()
+        if recording.failure is not None:  # the function caught Untraceable and went on
+            self._give_up(key, recording.failure)
+            return out
         out_leaves, out_treedef = tree.flatten(out)
         raw = self._arrays(out_leaves)
         if not all(type(a) is engine._ndarray or _is_constant(a) for a in raw):
