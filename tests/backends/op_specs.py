@@ -169,9 +169,10 @@ class Case:
         """A generator seeded by the case's id: the same inputs on every run and backend."""
         return np.random.default_rng(zlib.crc32((self.id + salt).encode()))
 
-    def inputs(self, dtype="float64"):
-        """The case's arguments, float data in ``dtype``."""
-        rng = self.rng()
+    def inputs(self, dtype="float64", salt=""):
+        """The case's arguments, float data in ``dtype``; another ``salt`` draws other values
+        from the same domains (plain values stay as given)."""
+        rng = self.rng(salt)
         args = []
         for a in self.args:
             if isinstance(a, Derived):

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import crosscheck as cc
-from op_specs import CASES, Constant, Derived, Draw
+from op_specs import CASES
 
 from kerasette.backends.autodiff import trace
 from kerasette.backends.numpy import NumpyBackend, fast_paths
@@ -29,24 +29,9 @@ FORCED = NumpyBackend(overrides=fast_paths.overrides(select_min_size=0, conv_chu
                                                       split_min_elements=2))
 
 
-def _draw(case, salt, dtype="float64"):
-    """The case's arguments from a generator salted by ``salt`` (another draw of the same
-    domains); plain values as given."""
-    rng = case.rng(salt)
-    args = []
-    for a in case.args:
-        if isinstance(a, Derived):
-            args.append(None)
-        elif isinstance(a, Draw):
-            args.append(a(rng).astype(dtype))
-        elif isinstance(a, Constant):
-            args.append(a.make(rng))
-        else:
-            args.append(a)
-    for i, a in enumerate(case.args):
-        if isinstance(a, Derived):
-            args[i] = a(rng, args).astype(dtype)
-    return args
+def _draw(case, salt):
+    """The case's arguments drawn with ``salt``: another draw of the same domains."""
+    return case.inputs("float64", salt=salt)
 
 
 def _function(engine, case, cts):
