@@ -49,10 +49,12 @@ def by_rows(work, out, *arrays, min_elements=None):
     scalar, a bias broadcast along the rows) is passed whole. ``work`` must write only
     into the rows it is given.
     """
-    threads = thread_count()
     limit = MIN_ELEMENTS if min_elements is None else min_elements
     rows = out.shape[0] if out.ndim else 0
-    if threads < 2 or out.size < limit or rows < 2:
+    # the size test first: asking for the thread count costs a system call, and most
+    # calls (every small variable's optimizer update) stop at the size
+    threads = thread_count() if out.size >= limit and rows >= 2 else 1
+    if threads < 2:
         work(out, *arrays)
         return out
     parts = min(threads, rows)
