@@ -83,18 +83,14 @@ def test_missing_jax_says_how_to_install(tmp_path):
 
 
 def test_cupy_without_cupy_or_gpu_says_which_and_how(tmp_path):
-    try:
-        import cupy  # noqa: F401
-        has_cupy = True
-    except ImportError:
-        has_cupy = False
-    if has_cupy:
-        pytest.skip("CuPy is installed here; the missing-CuPy message cannot be provoked")
-    with pytest.raises(ImportError) as info:
-        kbackend.get_backend("cupy")
-    message = str(info.value)
-    assert "CuPy, which is not installed" in message
-    assert "kerasette[cuda12]" in message and "KERASETTE_BACKEND=numpy" in message
+    result = run_python("""
+        import sys
+        sys.modules["cupy"] = None   # as if CuPy were not installed
+        import kerasette
+    """, env_extra={"KERASETTE_BACKEND": "cupy"}, home=tmp_path)
+    assert result.returncode != 0
+    assert "CuPy, which is not installed" in result.stderr
+    assert "kerasette[cuda12]" in result.stderr and "KERASETTE_BACKEND=numpy" in result.stderr
 
 
 def test_cupy_installed_but_no_gpu_message(tmp_path):

@@ -881,6 +881,7 @@ INTERNAL_PRIMITIVES = {
     "max_pool_general": ("max_pool",),
     "max_pool_scatter": ("max_pool",),
     "max_pool_gather": ("max_pool",),
+    "random_draw": ("normal", "uniform", "truncated_normal", "randint", "dropout", "shuffle"),
     "window_sum": ("average_pool",),
     "window_sum_transpose": ("average_pool",),
     "sigmoid_crossentropy": ("binary_crossentropy",),

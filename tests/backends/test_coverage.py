@@ -144,8 +144,7 @@ def test_every_primitive_is_exercised_forward_and_backward(primitive_trace):
 
 # ---------------------------------------------------------------------------- conformance
 def _backend_for_conformance(name):
-    if name == "cupy" and importlib.util.find_spec("cupy") is None:
-        pytest.skip("CuPy is not installed: the cupy backend is checked where a GPU is lent")
+    # without a GPU, the cupy backend is checked on the CPU stand-in (tests/cupy_standin)
     if name == "jax" and importlib.util.find_spec("jax") is None:
         pytest.skip("JAX is not installed")
     B, why = cc.load_backend(name)

@@ -72,6 +72,11 @@ FAST_PATH_CASES = [dataclasses.replace(c, label=c.label + "+fast_paths") for c i
 _ON_FORCED_FAST_PATHS = {id(c) for c in FAST_PATH_CASES}
 ALL_CASES = CASES + FAST_PATH_CASES
 GRADIENT_CASES = [c for c in ALL_CASES if c.diff]
+#: every case again on the cupy backend, float32 forward and VJP (the dtype a GPU trains
+#: in): on the GPU where CuPy is installed, else on its CPU stand-in (tests/conftest.py)
+#: (copies equal to the originals, so that the JAX references cached for them serve these)
+CUPY_CASES = [dataclasses.replace(c) for c in CASES]
+_ON_CUPY = {id(c) for c in CUPY_CASES}
 SECOND_ORDER_CASES = [c for c in GRADIENT_CASES if c.twice]
 FINITE_DIFFERENCE_CASES = [c for c in GRADIENT_CASES if c.fd]
 
@@ -87,11 +92,12 @@ def forced_fast_paths():
 def engine(case):
     if id(case) in _ON_FORCED_FAST_PATHS:
         return forced_fast_paths()
-    B, why = cc.load_backend("numpy")
+    name = "cupy" if id(case) in _ON_CUPY else "numpy"
+    B, why = cc.load_backend(name)
     if B is None:
         pytest.fail(why)
     if not cc.implemented(B, case.op):
-        pytest.skip(f"the numpy backend lacks {case.op!r} yet (a failure in test_coverage.py)")
+        pytest.skip(f"the {name} backend lacks {case.op!r} yet (a failure in test_coverage.py)")
     return B
 
 
@@ -109,12 +115,12 @@ def _has_float_inputs(case):
                for a in case.args)
 
 
-def _dtype_params(cases):
+def _dtype_params(cases, dtypes=("float64", "float32"), suffix=""):
     params = []
     for c in cases:
         for dtype in c.dtypes:
-            if dtype == "float64" or _has_float_inputs(c):
-                params.append(pytest.param(c, dtype, id=f"{c.id}-{dtype[-2:]}"))
+            if dtype in dtypes and (dtype == "float64" or _has_float_inputs(c)):
+                params.append(pytest.param(c, dtype, id=f"{c.id}{suffix}-{dtype[-2:]}"))
     return params
 
 
@@ -163,7 +169,8 @@ def jax_outputs(J, case, dtype, args):
     return cc.forward(cc.reference(J), case, args)
 
 
-@pytest.mark.parametrize("case, dtype", _dtype_params(ALL_CASES))
+@pytest.mark.parametrize("case, dtype", _dtype_params(ALL_CASES)
+                         + _dtype_params(CUPY_CASES, ("float32",), "+cupy"))
 def test_forward(case, dtype, cross_check_report):
     args = case.inputs(dtype)
     B = engine(case)
@@ -187,7 +194,8 @@ def test_forward(case, dtype, cross_check_report):
 
 
 # ---------------------------------------------------------------------------- VJP
-@pytest.mark.parametrize("case, dtype", _dtype_params(GRADIENT_CASES))
+@pytest.mark.parametrize("case, dtype", _dtype_params(GRADIENT_CASES)
+                         + _dtype_params([c for c in CUPY_CASES if c.diff], ("float32",), "+cupy"))
 def test_vjp(case, dtype, cross_check_report):
     args = case.inputs(dtype)
     B = engine(case)

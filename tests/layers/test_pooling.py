@@ -52,7 +52,8 @@ def test_channels_first_agrees_with_channels_last(backend, name, config, shape):
     first = _numpy(getattr(layers, name)(data_format="channels_first", **config)(
         np.moveaxis(x, -1, 1)))
     expected = np.moveaxis(last, -1, 1) if last.ndim > 2 else last
-    np.testing.assert_allclose(first, expected, rtol=1e-6)
+    # float32 sums of the same cells in another memory order: equal to rounding
+    np.testing.assert_allclose(first, expected, rtol=5e-6, atol=1e-7)
 
 
 @pytest.mark.parametrize("layer, input_shape, expected", [

@@ -124,14 +124,12 @@ def max_pool_general_vjp(F, g, y, inputs, window, strides, pads, data_format, sa
     return (F.max_pool_scatter(g, saved, inputs.shape, window, strides, pads, data_format),)
 
 
-def _select(xp, values, winner, finite=None):
-    """``t -> values where winner == t, else 0`` (output-shaped). Multiplying by the mask is
-    several times faster than ``where``, but turns an infinite value into NaN, not 0: only
-    for finite values."""
-    if finite is None:
-        finite = bool(xp.isfinite(values).all())
-    if finite:
-        return lambda t, out=None: xp.multiply(values, winner == t, out=out)
+def tap_select(xp, values, winner):
+    """``t -> values where winner == t, else 0`` (output-shaped; ``out=`` writes there):
+    what tap ``t`` of a max pooling passes on. Exact for every value (an infinite one
+    gives 0 where it lost), and never reads a value on the host; a backend may bind a
+    faster one to ``max_pool_scatter`` and ``max_pool_gather`` (numpy's multiplies by the
+    mask when the values are finite, ``backends/numpy/fast_paths.py``)."""
     zero = xp.zeros((), dtype=values.dtype)
 
     def select(t, out=None):
@@ -142,10 +140,11 @@ def _select(xp, values, winner, finite=None):
 
 
 @defop("max_pool_scatter")
-def max_pool_scatter(xp, output_grad, winner, input_shape, window, strides, pads, data_format):
+def max_pool_scatter(xp, output_grad, winner, input_shape, window, strides, pads, data_format,
+                     *, select=tap_select):
     """Each output's gradient added to its window's winning cell; zeros elsewhere."""
     return _scatter_taps(xp, input_shape, output_grad.dtype, window, strides, pads, data_format,
-                         _select(xp, output_grad, winner))
+                         select(xp, output_grad, winner))
 
 
 @max_pool_scatter.defvjp
@@ -155,15 +154,15 @@ def max_pool_scatter_vjp(F, h, dx, output_grad, winner, input_shape, window, str
 
 
 @defop("max_pool_gather")
-def max_pool_gather(xp, inputs, winner, window, strides, pads, data_format):
+def max_pool_gather(xp, inputs, winner, window, strides, pads, data_format, *,
+                    select=tap_select):
     """For each window, the value of ``inputs`` at the cell that won the max pooling."""
     axes, out, used, keys = _layout(inputs.ndim, window, strides, pads, data_format,
                                     spatial_sizes(inputs.shape, data_format))
     padded = pad_spatial(xp, inputs, axes, pads, used)
-    finite = bool(xp.isfinite(inputs).all())
     y = xp.zeros(winner.shape, dtype=inputs.dtype)
     for t, key in enumerate(keys):
-        y += _select(xp, padded[key], winner, finite)(t)
+        y += select(xp, padded[key], winner)(t)
     return y
 
 

@@ -1,11 +1,16 @@
 """Random ops: SeedGenerator, normal, uniform, truncated_normal, randint, dropout, shuffle.
 
-Not tape primitives (a draw has no gradient): composites that draw with the
-array module's own generator, ``xp.random.default_rng((seed, counter))``, seeded
-from the state that :func:`backends.seed.resolve_seed` gives for the ``seed``
-argument (an int: the same numbers every call; a SeedGenerator: advanced by
-each call; None: the global generator). ``dropout`` is differentiable in its
-input: the input times a constant mask.
+Composites (a draw has no gradient) around one primitive, ``random_draw``: a draw from a
+generator seeded by the state that :func:`backends.seed.resolve_seed` gives for the
+``seed`` argument (an int: the same numbers every call; a SeedGenerator: advanced by each
+call; None: the global generator). ``dropout`` is differentiable in its input: the input
+times a constant mask.
+
+The generator is the primitive's to choose. The generic one, :class:`CounterGenerator`,
+computes its numbers from the state where the state lives, with array ops (Philox, a
+counter-based generator): on a GPU a draw never reads the state back to the host. The
+numpy backend overrides it with numpy's own generator (``backends/numpy/fast_paths.py``),
+faster on a CPU, where reading the state costs nothing.
 """
 
 import math
@@ -13,19 +18,113 @@ import math
 from ... import config
 from ...seed import SeedGenerator as _SeedGenerator, resolve_seed
 from ...variable import Variable
-from ..registry import defcomposite
+from ..registry import defcomposite, defop
 from ..tensor import Tensor
+
+# Philox-4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011):
+# its multipliers and key increments
+_PHILOX_M = (0xD2511F53, 0xCD9E8D57)
+_PHILOX_W = (0x9E3779B9, 0xBB67AE85)
+_MASK32 = 0xFFFFFFFF
+# rounds of redrawing in truncated_normal: an entry is still outside [-2, 2] after them
+# with probability 0.0455 ** 7 (4e-10), and is then clipped to the bound
+_TRUNCATED_ROUNDS = 6
+
+
+class CounterGenerator:
+    """numpy's ``Generator`` methods that the random ops use (``random``,
+    ``standard_normal``, ``integers``), computed with ``xp``'s array ops from a state of
+    two 32-bit words, wherever the state lives: the state is Philox's key, the position
+    of each number its counter. Two generators on the same state give the same numbers;
+    each call of one generator continues where the last ended."""
+
+    def __init__(self, xp, state):
+        self.xp = xp
+        state = xp.asarray(state).astype(xp.uint64)
+        self.key = (state[0], state[1])
+        self.blocks = 0  # counters used so far (four 32-bit numbers each)
+
+    def bits(self, count):
+        """``count`` uniform 32-bit integers (as uint64)."""
+        xp = self.xp
+        blocks = -(-count // 4)
+        c0 = xp.arange(self.blocks, self.blocks + blocks, dtype=xp.uint64)
+        self.blocks += blocks
+        c1 = c0 >> 32
+        c0 = c0 & _MASK32
+        c2 = c3 = xp.zeros_like(c0)
+        k0, k1 = self.key
+        for _ in range(10):
+            p0, p1 = c0 * _PHILOX_M[0], c2 * _PHILOX_M[1]
+            c0, c1, c2, c3 = ((p1 >> 32) ^ c1 ^ k0, p1 & _MASK32,
+                              (p0 >> 32) ^ c3 ^ k1, p0 & _MASK32)
+            k0, k1 = (k0 + _PHILOX_W[0]) & _MASK32, (k1 + _PHILOX_W[1]) & _MASK32
+        return xp.stack([c0, c1, c2, c3], axis=-1).reshape(-1)[:count]
+
+    def random(self, size=None, dtype="float64"):
+        """Uniform in ``[0, 1)``: 24 random bits for float32, 53 for float64."""
+        xp, shape = self.xp, _size(size)
+        count = math.prod(shape)
+        if xp.dtype(dtype) == xp.float32:
+            return ((self.bits(count) >> 8).astype(xp.float32) * 2.0 ** -24).reshape(shape)
+        words = self.bits(2 * count)
+        high, low = (words[:count] >> 5).astype(xp.float64), (words[count:] >> 6).astype(xp.float64)
+        return ((high * 2.0 ** 26 + low) * 2.0 ** -53).reshape(shape)
+
+    def standard_normal(self, size=None, dtype="float64"):
+        """Normal samples (Box-Muller on pairs of uniforms)."""
+        xp, shape = self.xp, _size(size)
+        count = math.prod(shape)
+        pairs = -(-count // 2)
+        u1 = 1.0 - self.random(pairs, dtype)  # in (0, 1]: a finite logarithm
+        u2 = self.random(pairs, dtype)
+        radius = xp.sqrt(-2.0 * xp.log(u1))
+        angle = (2.0 * math.pi) * u2
+        samples = xp.concatenate([radius * xp.cos(angle), radius * xp.sin(angle)])
+        return samples[:count].astype(dtype, copy=False).reshape(shape)
+
+    def integers(self, low, high, size=None, dtype="int64"):
+        """Integers uniform in ``[low, high)`` (from 53 random bits: no visible bias for a
+        range below 2**32)."""
+        xp = self.xp
+        offsets = xp.floor(self.random(size, "float64") * (high - low))
+        return (offsets + low).astype(dtype)
+
+
+def _size(size):
+    if size is None:
+        return ()
+    return (int(size),) if isinstance(size, int) else tuple(int(n) for n in size)
+
+
+@defop("random_draw", inputs="sequence", differentiable=False)
+def random_draw(xp, arrays, draw, generator=None):
+    """``draw(xp, rng, *inputs)`` for ``arrays = [state, *inputs]``, with ``rng`` a
+    generator seeded by ``state``: ``generator(xp, state)``, :class:`CounterGenerator`
+    unless a backend binds its own."""
+    state, inputs = arrays[0], arrays[1:]
+    return draw(xp, (generator or CounterGenerator)(xp, state), *inputs)
 
 
 def _draw(F, seed, draw, *inputs):
-    """``draw(xp, rng, *inputs)`` with a fresh generator ``rng`` of ``F.xp`` seeded from the
-    state that ``seed`` gives, as a tensor. The draw is an :meth:`nograd` call on the
-    state, so a jit replay draws again from the state it is given (an int seed's fixed
-    state gives the same numbers, as eagerly)."""
-    def fn(xp, state, *inputs):
-        rng = xp.random.default_rng((int(state[0]), int(state[1])))
-        return draw(xp, rng, *inputs)
-    return F.nograd(fn, resolve_seed(seed, F), *inputs)
+    """``draw(xp, rng, *inputs)`` with a fresh generator ``rng`` seeded from the state that
+    ``seed`` gives, as a tensor. The draw is a ``random_draw`` op on the state, so a jit
+    replay draws again from the state it is given (an int seed's fixed state gives the
+    same numbers, as eagerly). Python numbers among ``inputs`` are passed as they are."""
+    arrays = [resolve_seed(seed, F)]
+    positions = []
+    for index, value in enumerate(inputs):
+        if not isinstance(value, (int, float)):
+            arrays.append(value)
+            positions.append(index)
+    if len(positions) == len(inputs):
+        return F.random_draw(arrays, draw)
+    constants = {i: v for i, v in enumerate(inputs) if i not in positions}
+
+    def with_constants(xp, rng, *dynamic):
+        values = dict(constants, **dict(zip(positions, dynamic)))
+        return draw(xp, rng, *(values[i] for i in range(len(inputs))))
+    return F.random_draw(arrays, with_constants)
 
 
 def _shape(shape):
@@ -91,14 +190,13 @@ def truncated_normal(F, shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     shape = _shape(shape)
 
     def draw(xp, rng, stddev, mean):
-        sample = rng.standard_normal(math.prod(shape), dtype=_draw_dtype(dtype))
-        # Redraw the ~4.6% outside [-2, 2], round after round, until none is left: a loop
-        # over rounds (a handful), never over elements.
-        outside = xp.flatnonzero(xp.abs(sample) > 2)
-        while outside.size:
-            sample[outside] = rng.standard_normal(outside.size, dtype=sample.dtype)
-            outside = outside[xp.abs(sample[outside]) > 2]
-        return _affine(sample.reshape(shape), stddev, mean, dtype)
+        sample = rng.standard_normal(shape, dtype=_draw_dtype(dtype))
+        # Redraw the ~4.6% outside [-2, 2], a fixed number of rounds: how many are left
+        # is never read back (on a GPU, a host synchronisation); see _TRUNCATED_ROUNDS
+        for _ in range(_TRUNCATED_ROUNDS):
+            redraw = rng.standard_normal(shape, dtype=sample.dtype)
+            sample = xp.where(xp.abs(sample) > 2, redraw, sample)
+        return _affine(xp.clip(sample, -2, 2), stddev, mean, dtype)
     return _draw(F, seed, draw, stddev, mean)
 
 
