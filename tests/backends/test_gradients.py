@@ -304,7 +304,9 @@ def test_stop_gradient_blocks_the_gradient(name):
 def _cupy_overrides():
     """CuPy's table, read without importing the cupy backend (which needs a GPU)."""
     path = pathlib.Path(registry.__file__).parents[1] / "cupy" / "fast_paths.py"
-    spec = importlib.util.spec_from_file_location("cupy_fast_paths", path)
+    # under its own name, so that its relative imports resolve (the package's __init__,
+    # which needs a GPU, is not run)
+    spec = importlib.util.spec_from_file_location("kerasette.backends.cupy.fast_paths", path)
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
