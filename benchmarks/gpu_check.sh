@@ -7,8 +7,8 @@
 #
 # 1. the environment: GPU, CuPy, JAX, PyTorch versions; kerasette importable (an editable
 #    install if pip can, else an overlay of the source tree on PYTHONPATH);
-# 2. the cupy test suite on the real GPU: the op table's float32 forward and VJP against
-#    JAX (JAX on the CPU, float64, matmul precision "highest"; CuPy leaves TF32 off unless
+# 2. the cupy test suite on the real GPU: every case of the op table, float32 forward and
+#    VJP against the numpy engine (itself checked against JAX; CuPy leaves TF32 off unless
 #    CUPY_TF32=1), contract conformance, the layer tests, the training tests;
 # 3. the numpy-vs-cupy training parity (benchmarks/bench_gpu.py --parity);
 # 4. the GPU benchmark (benchmarks/bench_gpu.py): W1 and W2 at batch 128 and 1024 on
