@@ -49,6 +49,9 @@ NON_DIFFERENTIABLE = {
     "value_and_grad": "a transformation, checked by the gradient tests themselves",
     "grad": "a transformation, checked by the gradient tests themselves",
     "jit": "a transformation", "GradientTape": "the tape itself",
+    # control flow
+    "while_loop": "JAX's while_loop has no reverse-mode gradient (jax.grad raises); the engine "
+                  "refuses a gradient through it the same way",
     "SeedGenerator": "random state", "Variable": "a container",
     # optimizer kernels
     "adam_update": "an optimizer's update, applied after the gradients are taken",
@@ -503,9 +506,14 @@ class Backend:
         """Moves axes to new positions (``numpy.moveaxis``)."""
         raise NotImplementedError
 
+    def unstack(self, x, num=None, axis=0):
+        """The slices of ``x`` along ``axis``, as a list (``num``, when given, must be their
+        number). The gradient stacks the slices' gradients: one copy, however many slices."""
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ nn
     def conv(self, inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
-        """N-D convolution (N = 1 or 2), cross-correlation as in Keras.
+        """N-D convolution (N = 1, 2 or 3), cross-correlation as in Keras.
 
         ``inputs``: (batch, *spatial, channels) for channels_last, (batch, channels, *spatial)
         for channels_first. ``kernel``: (*kernel_spatial, channels // groups, filters); the
@@ -517,7 +525,7 @@ class Backend:
 
     def conv_transpose(self, inputs, kernel, strides=1, padding="valid", output_padding=None,
                        data_format=None, dilation_rate=1):
-        """Transposed convolution (the gradient of ``conv`` with respect to its input), 1-D or 2-D.
+        """Transposed convolution (the gradient of ``conv`` with respect to its input), 1-D to 3-D.
 
         ``kernel``: (*kernel_spatial, filters, channels) — Keras's Conv2DTranspose layout.
         Output spatial size, as Keras computes it: with ``output_padding=None``, "valid" gives
@@ -527,12 +535,12 @@ class Backend:
         raise NotImplementedError
 
     def max_pool(self, inputs, pool_size, strides=None, padding="valid", data_format=None):
-        """Max pooling, 1-D or 2-D; ``strides`` defaults to ``pool_size``. The gradient goes to
+        """Max pooling, 1-D to 3-D; ``strides`` defaults to ``pool_size``. The gradient goes to
         the first maximum of each window."""
         raise NotImplementedError
 
     def average_pool(self, inputs, pool_size, strides=None, padding="valid", data_format=None):
-        """Average pooling, 1-D or 2-D; with padding "same" the padded cells are not counted."""
+        """Average pooling, 1-D to 3-D; with padding "same" the padded cells are not counted."""
         raise NotImplementedError
 
     def moments(self, x, axes, keepdims=False, synchronized=False):
@@ -623,6 +631,86 @@ class Backend:
     def Variable(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
                  aggregation="none", name=None):
         """A :class:`~kerasette.backends.variable.Variable` owned by this backend."""
+        raise NotImplementedError
+
+    def custom_gradient(self, f):
+        """Decorator: a function whose gradient is given by the user (Keras 3's signature).
+
+        ``f(*args)`` returns ``(output, grad_fn)``; the decorated function returns
+        ``output``, and a gradient through it is ``grad_fn(upstream)``: ``upstream`` holds the
+        cotangents of ``output`` (its structure), and ``grad_fn`` returns one gradient per
+        argument of ``f`` (a single tensor when there is one argument; None for "no
+        gradient"). Write ``grad_fn`` with ops: it is recorded like any computation, so an
+        enclosing tape (or ``jax.grad``) differentiates it again, and the values ``f``
+        computed for it stay connected to the arguments (JAX's ``custom_vjp`` semantics).
+        Keras's backend-neutral form ``def grad(*args, upstream=None)`` works too. Tensors
+        that ``f`` reads without taking them as arguments get no gradient through it.
+
+        Example:
+            >>> @ops.custom_gradient
+            ... def log1pexp(x):
+            ...     e = ops.exp(x)
+            ...     def grad(upstream):
+            ...         return ops.multiply(upstream, 1.0 - 1.0 / ops.add(1.0, e))
+            ...     return ops.log(1.0 + e), grad
+        """
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ control flow
+    # (Keras 3's semantics: JAX's ``lax`` control flow. The jax backend compiles them as
+    # ``lax.cond``, ``lax.scan``, ...; the autodiff engine runs them as Python control flow,
+    # recorded on the tape op by op, so gradients of any order flow through them. A value
+    # it must read on the host, a tensor predicate or loop bound, makes a ``jit`` recording
+    # give up and run the step eagerly.)
+    def cond(self, pred, true_fn, false_fn):
+        """``true_fn()`` if ``pred`` else ``false_fn()``: ``pred`` a scalar (bool or number).
+        Only the chosen branch runs (or, compiled, contributes); both must return the same
+        structure of shapes and dtypes (JAX checks; the engine, running one, cannot)."""
+        raise NotImplementedError
+
+    def switch(self, index, branches, *operands):
+        """``branches[index](*operands)``, ``index`` a scalar integer clamped to
+        ``[0, len(branches) - 1]``."""
+        raise NotImplementedError
+
+    def while_loop(self, cond, body, loop_vars, maximum_iterations=None):
+        """``loop_vars = body(*loop_vars)`` while ``cond(*loop_vars)`` (a tuple or list of
+        loop variables is passed positionally, anything else as one argument), at most
+        ``maximum_iterations`` times. Returns the final loop variables in their structure.
+        No reverse-mode gradient, as in JAX: use ``scan`` or ``fori_loop`` with Python int
+        bounds to differentiate a loop."""
+        raise NotImplementedError
+
+    def fori_loop(self, lower, upper, body_fun, init_val):
+        """``val = body_fun(i, val)`` for ``i`` in ``range(lower, upper)``, from ``init_val``.
+        Differentiable when ``lower`` and ``upper`` are known before the loop runs (Python
+        ints, or concrete tensors outside ``jit``), as in JAX."""
+        raise NotImplementedError
+
+    def scan(self, f, init, xs=None, length=None, reverse=False, unroll=1):
+        """``jax.lax.scan``: ``carry, y = f(carry, x)`` over the leading axis of ``xs`` (a
+        structure of tensors; None with ``length`` steps), from ``carry = init``. Returns the
+        final carry and the ``y``s stacked on a new leading axis (None where ``f`` returns
+        None). ``reverse`` runs from the last element (the ``y``s keep ``xs``' order). The
+        carry keeps its structure, shapes and dtypes from step to step. ``unroll`` (a
+        positive int or a bool) is a compilation hint."""
+        raise NotImplementedError
+
+    def associative_scan(self, f, elems, reverse=False, axis=0):
+        """Inclusive scan of the associative ``f`` along ``axis`` of ``elems`` (a structure of
+        tensors of equal length there): element ``k`` of the result combines elements
+        ``0..k`` (``k..n-1`` when ``reverse``). ``f(a, b)`` works elementwise on slices that
+        keep the axis; it is applied O(log n) times, on whole slices (Blelloch's algorithm)."""
+        raise NotImplementedError
+
+    def map(self, f, xs):
+        """``f`` applied to each slice of ``xs`` (a structure of tensors) along its leading
+        axis, one at a time; the results stacked on a new leading axis."""
+        raise NotImplementedError
+
+    def vectorized_map(self, function, elements):
+        """``jax.vmap(function)(elements)``: like :meth:`map`, but the backend may run all
+        slices at once (the jax backend vectorizes; the engine loops)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ optimizer kernels

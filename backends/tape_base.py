@@ -94,7 +94,11 @@ class TapeBase:
     - ``_add(a, b)`` and ``_zeros_like(x)``;
     - ``_backpropagate(grads, keep)``: one reverse pass over ``self._nodes`` that adds
       cotangents into ``grads`` (keyed by ``id``), dropping those of intermediate tensors
-      except the ids in ``keep``.
+      except the ids in ``keep``;
+    - for ``jacobian``: ``_basis(target, index, batched)`` (zeros of the target's shape and
+      dtype with a one at flat position ``index``, or at ``index`` of every row when
+      ``batched``), ``_stack(tensors, axis)`` and ``_reshape(x, shape)``, the backend's own
+      ops (an enclosing tape records them).
 
     Args:
         persistent: allow more than one ``gradient`` call.
@@ -200,17 +204,8 @@ class TapeBase:
         Returns the structure of ``sources``; an entry is None where ``target`` does not
         depend on it (``unconnected_gradients="zero"`` gives zeros).
         """
-        unconnected_gradients = str(getattr(unconnected_gradients, "value",
-                                            unconnected_gradients)).lower()
-        if unconnected_gradients not in ("none", "zero"):
-            raise ValueError("GradientTape.gradient: unconnected_gradients must be 'none' or "
-                             f"'zero', got {unconnected_gradients!r}.")
-        if self._used and not self._persistent:
-            raise RuntimeError(
-                "A non-persistent GradientTape can compute gradients only once; "
-                "use GradientTape(persistent=True) for several gradient calls."
-            )
-        self._used = True
+        unconnected_gradients = _unconnected("gradient", unconnected_gradients)
+        self._start_differentiation("gradient")
         flat_sources, treedef = tree.flatten(sources)
         source_tensors = [self._tensor(s, "sources") for s in flat_sources]
         targets = [self._tensor(t, "targets") for t in tree.flatten(target)[0]]
@@ -222,11 +217,9 @@ class TapeBase:
             )
 
         with self.stop_recording():
-            grads = {}
-            for t, seed in zip(targets, seeds):
-                if id(t) in self._watched:  # untracked: unconnected, or an integer
-                    self._accumulate(grads, t, self._seed(t, seed))
-            self._backpropagate(grads, {id(s) for s in source_tensors})
+            grads = self._reverse_pass(targets, [self._seed(t, seed) if id(t) in self._watched
+                                                 else None for t, seed in zip(targets, seeds)],
+                                       source_tensors)
 
         result = []
         for s in source_tensors:
@@ -237,6 +230,124 @@ class TapeBase:
         if not self._persistent:
             self.reset()
         return tree.unflatten(treedef, result)
+
+    def jacobian(self, target, sources, unconnected_gradients="none", parallel_iterations=None,
+                 experimental_use_pfor=True):
+        """The Jacobian of ``target`` with respect to each of ``sources`` (TensorFlow's API).
+
+        Each entry has shape ``target.shape + source.shape``: entry ``[i..., j...]`` is the
+        derivative of ``target[i...]`` with respect to ``source[j...]``. It takes one
+        reverse pass per element of ``target``. ``sources`` may be a structure (the result
+        has it); an entry is None where ``target`` does not depend on that source
+        (``unconnected_gradients="zero"``: zeros). ``parallel_iterations`` and
+        ``experimental_use_pfor`` are accepted for TensorFlow's signature and ignored.
+        An enclosing tape records the computation (a Hessian is ``outer.jacobian`` of an
+        inner tape's gradient).
+
+        Example:
+            >>> with kerasette.GradientTape() as tape:
+            ...     tape.watch(x)
+            ...     y = ops.sin(x)  # x of shape (3,)
+            >>> tape.jacobian(y, x)  # shape (3, 3), cos(x) on the diagonal
+        """
+        del parallel_iterations, experimental_use_pfor
+        unconnected_gradients = _unconnected("jacobian", unconnected_gradients)
+        self._start_differentiation("jacobian")
+        target = self._single_target("jacobian", target)
+        flat_sources, treedef = tree.flatten(sources)
+        source_tensors = [self._tensor(s, "sources") for s in flat_sources]
+        shape = tuple(target.shape)
+        rows = self._basis_gradients(target, _size(shape), source_tensors, batched=False)
+        result = [self._assemble(column, source, unconnected_gradients, axis=0,
+                                 shape=shape + tuple(source.shape))
+                  for column, source in zip(rows, source_tensors)]
+        if not self._persistent:
+            self.reset()
+        return tree.unflatten(treedef, result)
+
+    def batch_jacobian(self, target, source, unconnected_gradients="none",
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """The Jacobian of each example of ``target`` with respect to the same example of
+        ``source`` (TensorFlow's API): shape ``target.shape + source.shape[1:]``, where entry
+        ``[b, i..., j...]`` is the derivative of ``target[b, i...]`` with respect to
+        ``source[b, j...]``.
+
+        Examples must be independent (row ``b`` of ``target`` depends only on row ``b`` of
+        ``source``, as in a model without batch statistics): one reverse pass per element
+        of an example computes that element for every example at once. None where
+        ``target`` does not depend on ``source`` (zeros with
+        ``unconnected_gradients="zero"``); ``parallel_iterations`` and
+        ``experimental_use_pfor`` are accepted and ignored.
+        """
+        del parallel_iterations, experimental_use_pfor
+        unconnected_gradients = _unconnected("batch_jacobian", unconnected_gradients)
+        self._start_differentiation("batch_jacobian")
+        target = self._single_target("batch_jacobian", target)
+        source_tensor = self._tensor(source, "sources")
+        shape, source_shape = tuple(target.shape), tuple(source_tensor.shape)
+        if len(shape) < 2 or len(source_shape) < 2 or shape[0] != source_shape[0]:
+            raise ValueError(
+                f"GradientTape.batch_jacobian: target and source need rank 2 or more and the "
+                f"same first (batch) dimension, got shapes {shape} and {source_shape}.")
+        (column,) = self._basis_gradients(target, _size(shape[1:]), [source_tensor],
+                                          batched=True)
+        result = self._assemble(column, source_tensor, unconnected_gradients, axis=1,
+                                shape=shape + source_shape[1:])
+        if not self._persistent:
+            self.reset()
+        return result
+
+    def _start_differentiation(self, method):
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                f"A non-persistent GradientTape can compute gradients only once (this call: "
+                f"{method}); use GradientTape(persistent=True) for several gradient calls."
+            )
+        self._used = True
+
+    def _single_target(self, method, target):
+        leaves = tree.flatten(target)[0]
+        if len(leaves) != 1 or leaves[0] is not target:
+            raise TypeError(f"GradientTape.{method}: target must be one tensor, got "
+                            f"{type(target).__name__}; call it once per target.")
+        return self._tensor(target, "targets")
+
+    def _reverse_pass(self, targets, seeds, sources):
+        """``{id: cotangent}`` of ``sources`` after one reverse pass from ``targets`` seeded
+        with ``seeds`` (None: an untracked target, which contributes nothing)."""
+        grads = {}
+        for t, seed in zip(targets, seeds):
+            if seed is not None:
+                self._accumulate(grads, t, seed)
+        self._backpropagate(grads, {id(s) for s in sources})
+        return grads
+
+    def _basis_gradients(self, target, count, sources, batched):
+        """For each source, the ``count`` gradients of ``target`` seeded with each basis
+        cotangent (None where that one does not reach the source)."""
+        columns = [[] for _ in sources]
+        with self.stop_recording():
+            for index in range(count):
+                grads = {}
+                if id(target) in self._watched:
+                    grads = self._reverse_pass([target], [self._basis(target, index, batched)],
+                                               sources)
+                for column, source in zip(columns, sources):
+                    column.append(grads.get(id(source)))
+        return columns
+
+    def _assemble(self, column, source, unconnected_gradients, axis, shape):
+        """One Jacobian from its ``column`` of gradients, stacked along ``axis`` and shaped
+        ``shape``; None (or zeros) when no gradient reached ``source``."""
+        if column and all(g is None for g in column) and unconnected_gradients == "none":
+            return None
+        zeros = self._zeros_like(source)
+        if not column:  # an empty target: one row of zeros, sliced away below
+            stacked = self._stack([zeros], axis)
+            stacked = stacked[(slice(None),) * axis + (slice(0, 0),)]
+        else:
+            stacked = self._stack([zeros if g is None else g for g in column], axis)
+        return self._reshape(stacked, shape)
 
     def _accumulate(self, grads, x, g):
         """Adds the cotangent ``g`` of ``x`` into ``grads``."""
@@ -256,6 +367,22 @@ class TapeBase:
         return value
 
 
+def _unconnected(method, value):
+    """``unconnected_gradients`` (a string or TensorFlow's enum) as "none" or "zero"."""
+    value = str(getattr(value, "value", value)).lower()
+    if value not in ("none", "zero"):
+        raise ValueError(f"GradientTape.{method}: unconnected_gradients must be 'none' or "
+                         f"'zero', got {value!r}.")
+    return value
+
+
+def _size(shape):
+    size = 1
+    for n in shape:
+        size *= int(n)
+    return size
+
+
 def check_differentiable_argument(dtype, position, argnums):
     """Raises TypeError when a leaf of the differentiated argument ``position`` has the
     integer or boolean dtype ``dtype`` (a standard name such as "int32").
@@ -271,6 +398,15 @@ def check_differentiable_argument(dtype, position, argnums):
         "gradients are taken only with respect to floating-point arguments. Cast it to a "
         "float dtype, or pass it as an argument outside argnums."
     )
+
+
+def custom_gradient_pair(name, result):
+    """``(output, grad_fn)``, what a function decorated by ``custom_gradient`` must return;
+    anything else raises TypeError naming the function ``name`` (on every backend)."""
+    if not (isinstance(result, (tuple, list)) and len(result) == 2 and callable(result[1])):
+        raise TypeError(f"custom_gradient: {name} must return a pair (output, grad_fn), got "
+                        f"{type(result).__name__}.")
+    return result
 
 
 class _Paused:

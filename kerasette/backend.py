@@ -24,6 +24,7 @@ import os
 
 from kerasette.backends import BACKEND_NAMES, active
 from kerasette.backends import config as _config
+from kerasette.backends.masking import get_keras_mask, set_keras_mask  # noqa: F401
 
 CONFIG_PATH = os.path.join(os.path.expanduser("~"), ".kerasette", "kerasette.json")
 

@@ -9,6 +9,8 @@ active backend's op. Example::
     y = ops.softmax(x @ ops.transpose(x))
 """
 
+import functools as _functools
+
 from kerasette.backends import active as _active
 from kerasette.backends.interface import KERNELS as _KERNELS
 from kerasette.backends.interface import Backend as _Backend
@@ -30,10 +32,36 @@ def _forwarder(name):
     return op
 
 
+def _custom_gradient_forwarder():
+    # a decorator, applied once (often at import) to a function that may then run under
+    # any backend (kerasette.backend.use, kerasette.testing.check_gradients): the backend's
+    # custom_gradient is chosen at each call, the one active then, and kept per backend
+    def custom_gradient(f):
+        decorated = {}
+
+        @_functools.wraps(f)
+        def wrapped(*args, **kwargs):
+            backend = _active.current
+            function = decorated.get(backend)
+            if function is None:
+                function = decorated[backend] = backend.custom_gradient(f)
+            return function(*args, **kwargs)
+        return wrapped
+
+    custom_gradient.__qualname__ = "custom_gradient"
+    custom_gradient.__module__ = __name__
+    custom_gradient.__doc__ = _Backend.custom_gradient.__doc__
+    custom_gradient.__signature__ = _contract_signature("custom_gradient")
+    return custom_gradient
+
+
 __all__ = []
 for _name in _contract_names():
     if _name in ("GradientTape", "Variable") or _name in _KERNELS:
         continue  # top-level names (kerasette.GradientTape, kerasette.Variable) and kernels
-    globals()[_name] = _forwarder(_name)
+    if _name == "custom_gradient":
+        globals()[_name] = _custom_gradient_forwarder()
+    else:
+        globals()[_name] = _forwarder(_name)
     __all__.append(_name)
 del _name

@@ -4,27 +4,22 @@
 installed; cupy with CuPy and a GPU), with that backend active
 (``kerasette.backend.use``). An unavailable backend is a visible skip with the reason.
 
-Without a real CuPy, ``cupy`` is the CPU stand-in of ``tests/cupy_standin`` (put first on
-``sys.path`` here): numpy underneath, refusing what CuPy refuses and counting every host
-read. It runs the cupy backend in the tests marked ``standin`` (the op table, the layers,
-training steps); the rest skip cupy, as on a machine without a GPU.
+Without a real CuPy, ``cupy`` is the CPU stand-in of ``tests/cupy_standin`` (see
+``backend_availability.py``): numpy underneath, refusing what CuPy refuses and counting
+every host read. It runs the cupy backend in the tests marked ``standin`` (the op table, the
+layers, training steps); the rest skip cupy, as on a machine without a GPU.
 
 The gradient cross-check suite records the worst relative error of each op and check
 in ``cross_check_report``; the table is printed at the end of the session.
 """
 
 import collections
-import importlib.util
 import os
-import pathlib
-import sys
 
 import pytest
 
-#: whether the real CuPy is installed (else the stand-in plays it, see above)
-REAL_CUPY = importlib.util.find_spec("cupy") is not None
-if not REAL_CUPY:
-    sys.path.insert(0, str(pathlib.Path(__file__).parent / "cupy_standin"))
+# first: it puts the CuPy stand-in on sys.path where the real CuPy is missing
+from backend_availability import unavailable
 
 # No test downloads: a dataset missing from disk fails fast against a closed local port
 # (tests that need real data skip on that error) instead of reaching the internet.
@@ -35,25 +30,10 @@ import kerasette  # noqa: E402
 BACKENDS = ("numpy", "jax", "cupy")
 
 
-def _unavailable(name, standin_ok=False):
-    """Why backend ``name`` cannot run here, or None (``standin_ok``: cupy may run on the
-    CPU stand-in)."""
-    if name == "cupy" and not REAL_CUPY and not standin_ok:
-        return ("CuPy is not installed (the cupy backend needs an NVIDIA GPU; its CPU "
-                "stand-in runs only the tests marked standin)")
-    if name == "jax" and importlib.util.find_spec("jax") is None:
-        return "JAX is not installed"
-    try:
-        kerasette.backend.get_backend(name)
-    except Exception as error:
-        return f"the {name} backend is unavailable ({type(error).__name__}: {error})"
-    return None
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request):
     """Each available backend in turn, active for the test; yields the backend object."""
-    reason = _unavailable(request.param, request.node.get_closest_marker("standin") is not None)
+    reason = unavailable(request.param, request.node.get_closest_marker("standin") is not None)
     if reason:
         pytest.skip(reason)
     with kerasette.backend.use(request.param) as active:

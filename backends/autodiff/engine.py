@@ -89,7 +89,7 @@ class AutodiffBackend(Backend):
                 if len(args) < n:
                     args = args + tuple(kwargs.pop(k) for k in names[len(args):])
                 return apply(op, args[:n], args[n:], kwargs)
-            if not op.saves and n in (1, 2):
+            if not op.saves and n in (1, 2) and op.n_outputs == 1:
                 method = self._fast_path(op, method)
         method.__name__ = op.name
         method.__qualname__ = f"{type(self).__name__}.{op.name}"
@@ -172,12 +172,15 @@ class AutodiffBackend(Backend):
             result = op.forward(self.xp, arrays, *params, **kwparams)
         else:
             result = op.forward(self.xp, *arrays, *params, **kwparams)
-        if op.n_outputs != 1:  # a kernel: several outputs, never on a tape
+        if op.n_outputs != 1:  # several outputs: a kernel (never on a tape), or unstack
             ndarray, asarray = self._ndarray, self.xp.asarray
             result = tuple(r if type(r) is ndarray else asarray(r) for r in result)
             if self._trace is not None:
                 self._traced(op.forward, op.sequence, arrays, params, kwparams, result)
-            return tuple(Tensor(r) for r in result)
+            outs = tuple(Tensor(r) for r in result)
+            if self._recording and op.differentiable:
+                self._record_outputs(op, inputs, params, kwparams, outs)
+            return outs
         saved = None
         if op.saves:
             result, saved = result
@@ -202,6 +205,22 @@ class AutodiffBackend(Backend):
                         tape._nodes.append(node)
                         break
         return out
+
+    def _record_outputs(self, op, inputs, params, kwparams, outs):
+        """Records an op with several outputs (``outputs="sequence"``) as one node on every
+        tape that tracks an input; its floating outputs become tracked."""
+        floating = [out for out in outs if out.data.dtype.kind not in "biu"]
+        if not floating:
+            return
+        node = None
+        for tape in self._recording_here():
+            watched = tape._watched
+            if any(id(x) in watched for x in inputs):
+                if node is None:
+                    node = _Node(op, inputs, params, kwparams, outs, None)
+                for out in floating:
+                    watched.add(id(out))
+                tape._nodes.append(node)
 
     # ------------------------------------------------------------------ jit: record, replay
     def _start_trace(self, recording):

@@ -26,6 +26,10 @@ A primitive is declared once, forward and gradient side by side::
 - ``differentiable=False``: never recorded on a tape (comparisons, argmax).
 - ``outputs=N`` (N > 1, non-differentiable ops only): forward returns N arrays, the op
   N tensors (an optimizer kernel's new variable and slots).
+- ``outputs="sequence"``: forward returns a sequence of arrays, as many as the call gives
+  (``unstack``); the op returns a tuple of tensors, recorded as one node, and vjp receives
+  ``g`` as a list with one cotangent per output (zeros for an output no gradient reached)
+  and ``y`` as the tuple of outputs.
 
 Ops that are compositions of other ops register with :func:`defcomposite`
 and need no gradient rule of their own.
@@ -54,9 +58,9 @@ class Op:
                  "broadcast", "saves", "differentiable", "n_outputs")
 
     def __init__(self, name, forward, inputs, broadcast, saves, differentiable, outputs=1):
-        if outputs != 1 and differentiable:
+        if outputs not in (1, "sequence") and differentiable:
             raise ValueError(f"op {name!r}: only a non-differentiable op may have "
-                             f"{outputs} outputs")
+                             f"{outputs} outputs (a differentiable one: outputs='sequence')")
         self.name = name
         self.forward = forward
         self.vjp = None
@@ -67,7 +71,8 @@ class Op:
         self.broadcast = broadcast
         self.saves = saves
         self.differentiable = differentiable
-        self.n_outputs = int(outputs)
+        #: the number of outputs; None for ``outputs="sequence"`` (as many as the call gives)
+        self.n_outputs = None if outputs == "sequence" else int(outputs)
 
     def overridden(self, override):
         """This op with ``override``'s forward and/or gradient rule in place of its own."""

@@ -4,9 +4,10 @@ A tape tracks tensors by identity. ``watch(x)`` marks ``x``; an op recorded
 while the tape is active whose inputs include a tracked tensor makes its
 output tracked and appends a node (op, inputs, params, output), unless the
 output is integer or boolean (:func:`takes_gradient`): gradients never flow
-through those. The nodes are kept in creation order, which is already a
-topological order: ``gradient`` walks them once in reverse, with no recursion,
-so graphs of any depth work.
+through those. An op with several outputs (``unstack``, ``custom_gradient``)
+leaves one node whose output is the tuple of them. The nodes are kept in
+creation order, which is already a topological order: ``gradient`` walks them
+once in reverse, with no recursion, so graphs of any depth work.
 
 Gradient rules are written with the engine's own ops. While a tape computes
 gradients it stops recording itself, but any enclosing tape that tracks the
@@ -90,13 +91,18 @@ class GradientTape(TapeBase):
         engine, watched = self._engine, self._watched
         Tensor = engine.Tensor
         for node in reversed(self._nodes):
-            key = id(node.out)
-            g = grads.get(key)
-            if g is None:
-                continue
-            if key not in keep:
-                del grads[key]
             op = node.op
+            if op.n_outputs is None:  # several outputs (unstack, custom_gradient)
+                g = self._output_cotangents(node.out, grads, keep)
+                if g is None:
+                    continue
+            else:
+                key = id(node.out)
+                g = grads.get(key)
+                if g is None:
+                    continue
+                if key not in keep:
+                    del grads[key]
             inputs = node.inputs
             if op.sequence:
                 input_grads = op.vjp(engine, g, node.out, list(inputs), *node.params, **_kw(node))
@@ -110,6 +116,36 @@ class GradientTape(TapeBase):
                 if op.broadcast:
                     gx = engine._unbroadcast(gx, x.data.shape)
                 self._accumulate(grads, x, gx)
+
+
+    def _output_cotangents(self, outs, grads, keep):
+        """The cotangents of a node's several outputs, zeros for the floating ones no
+        gradient reached (None for integer ones); None when none was reached."""
+        if not any(id(out) in grads for out in outs):
+            return None
+        cotangents = []
+        for out in outs:
+            g = grads.get(id(out))
+            if g is None:
+                g = self._engine.zeros_like(out) if takes_gradient(out.data) else None
+            elif id(out) not in keep:
+                del grads[id(out)]
+            cotangents.append(g)
+        return cotangents
+
+    # -- jacobian pieces (tape_base.py) ---------------------------------------
+    def _basis(self, target, index, batched):
+        xp = self._engine.xp
+        basis = xp.zeros(target.data.shape, dtype=target.data.dtype)
+        rows = basis.reshape(basis.shape[0], -1) if batched else basis.reshape(-1)
+        rows[..., index] = 1
+        return self._engine.Tensor(basis)
+
+    def _stack(self, tensors, axis):
+        return self._engine.stack(tensors, axis=axis)
+
+    def _reshape(self, x, shape):
+        return self._engine.reshape(x, shape)
 
 
 def _kw(node):

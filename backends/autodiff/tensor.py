@@ -12,7 +12,9 @@ class therefore says which backend a tensor belongs to.
 class Tensor:
     """A tensor of an autodiff engine (numpy or cupy backend)."""
 
-    __slots__ = ("data", "__weakref__")
+    # _keras_mask: where a layer attaches its output's mask, as on Keras 3's tensors (see
+    # backends/masking.py); the weak reference lets the mask table forget a dead tensor
+    __slots__ = ("data", "_keras_mask", "__weakref__")
     #: the engine (backend object) that owns tensors of this class
     engine = None
     # numpy defers to our reflected operators (ndarray + Tensor -> Tensor)

@@ -4,7 +4,8 @@ The ops live in the modules of :mod:`~kerasette.backends.jax.ops` (one per famil
 and in :mod:`~kerasette.backends.jax.arrays`; each module lists its contract names
 in ``__all__`` and they are bound here as static methods. This class adds what
 needs the backend object itself: the random ops (their seeds), SeedGenerator,
-Variable, and the autodiff transformations.
+Variable, and the autodiff transformations; the control-flow ops and
+``custom_gradient`` come from :mod:`~kerasette.backends.jax.control_flow`.
 """
 
 import functools
@@ -12,17 +13,19 @@ import functools
 import jax
 from jax import lax
 
+from .. import masking
 from .. import seed as seeding
 from ..interface import Backend
 from ..tape_base import check_differentiable_argument
 from ..variable import Variable
 from . import arrays, ops, recording
+from .control_flow import ControlFlow
 from .convert import as_input, tensor
 from .ops import random
 from .tape import GradientTape
 
 
-class JaxBackend(Backend):
+class JaxBackend(ControlFlow, Backend):
     """The jax backend: native tensors are ``jax.Array``; gradients come from JAX.
 
     Example:
@@ -72,22 +75,31 @@ class JaxBackend(Backend):
 
     def value_and_grad(self, fn, argnums=0, has_aux=False):
         """``jax.value_and_grad``; the differentiated arguments' leaves are converted first
-        (Variables read, Python floats to floatx)."""
-        transformed = jax.value_and_grad(fn, argnums=argnums, has_aux=has_aux)
+        (Variables read, Python floats to floatx). The auxiliary outputs keep their masks
+        (:mod:`~kerasette.backends.masking`), as on the other backends."""
+        transformed = jax.value_and_grad(_with_aux_masks(fn) if has_aux else fn,
+                                         argnums=argnums, has_aux=has_aux)
 
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
-            return transformed(*_convert_arguments(args, argnums), **kwargs)
+            result = transformed(*_convert_arguments(args, argnums), **kwargs)
+            if not has_aux:
+                return result
+            (value, aux), grads = result
+            return (value, _attach_aux_masks(aux)), grads
 
         return wrapped
 
     def grad(self, fn, argnums=0, has_aux=False):
-        """``jax.grad``; arguments converted as in :meth:`value_and_grad`."""
-        transformed = jax.grad(fn, argnums=argnums, has_aux=has_aux)
+        """``jax.grad``; arguments converted as in :meth:`value_and_grad`, whose note on
+        masks holds here too."""
+        transformed = jax.grad(_with_aux_masks(fn) if has_aux else fn, argnums=argnums,
+                               has_aux=has_aux)
 
         @functools.wraps(fn)
         def wrapped(*args, **kwargs):
-            return transformed(*_convert_arguments(args, argnums), **kwargs)
+            result = transformed(*_convert_arguments(args, argnums), **kwargs)
+            return (result[0], _attach_aux_masks(result[1])) if has_aux else result
 
         return wrapped
 
@@ -102,6 +114,27 @@ class JaxBackend(Backend):
 
     def jit(self, fn, static_argnums=None, donate_argnums=None):
         return jax.jit(fn, static_argnums=static_argnums, donate_argnums=donate_argnums)
+
+
+def _with_aux_masks(fn):
+    """``fn`` returning ``(value, (aux, masks))``: the masks attached to the leaves of its
+    auxiliary output travel with it, since JAX hands back new arrays for the aux output
+    (where the masks attached to the traced ones are not)."""
+    @functools.wraps(fn)
+    def with_masks(*args, **kwargs):
+        value, aux = fn(*args, **kwargs)
+        return value, (aux, [masking.get_keras_mask(leaf)
+                             for leaf in jax.tree_util.tree_leaves(aux)])
+    return with_masks
+
+
+def _attach_aux_masks(aux_and_masks):
+    """The aux output of :func:`_with_aux_masks`'s function, its masks attached again."""
+    aux, masks = aux_and_masks
+    for leaf, mask in zip(jax.tree_util.tree_leaves(aux), masks):
+        if mask is not None:
+            masking.set_keras_mask(leaf, mask)
+    return aux
 
 
 def _convert_arguments(args, argnums):

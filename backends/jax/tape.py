@@ -29,6 +29,7 @@ from . import operators, recording
 from .arrays import cast
 from .dtypes import INEXACT
 from .ops.elementwise import add
+from .ops.shape import reshape, stack
 
 
 class GradientTape(TapeBase):
@@ -103,3 +104,19 @@ class GradientTape(TapeBase):
             for x, gx in zip(node.inputs, recording.backward(node, cotangents)):
                 if id(x) in watched:
                     self._accumulate(grads, x, gx)
+
+    # -- jacobian pieces (tape_base.py) ---------------------------------------
+    def _basis(self, target, index, batched):
+        basis = jnp.zeros(target.shape, target.dtype)
+        if batched:
+            rows = basis.reshape(target.shape[0], -1).at[:, index].set(1)
+        else:
+            rows = basis.reshape(-1).at[index].set(1)
+        return rows.reshape(target.shape)
+
+    def _stack(self, tensors, axis):
+        # the backend's own ops: an enclosing tape records them
+        return stack(tensors, axis=axis)
+
+    def _reshape(self, x, shape):
+        return reshape(x, shape)

@@ -1,15 +1,23 @@
 """Layers (``keras.layers``)."""
 
-from kerasette.layers.activations import LeakyReLU, ReLU, Softmax
+from kerasette.layers.activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from kerasette.layers.core.activation import Activation
 from kerasette.layers.core.dense import Dense
 from kerasette.layers.convolutional.conv1d import Conv1D
 from kerasette.layers.convolutional.conv1d_transpose import Conv1DTranspose
 from kerasette.layers.convolutional.conv2d import Conv2D
 from kerasette.layers.convolutional.conv2d_transpose import Conv2DTranspose
+from kerasette.layers.convolutional.conv3d import Conv3D
+from kerasette.layers.convolutional.conv3d_transpose import Conv3DTranspose
+from kerasette.layers.convolutional.depthwise_conv1d import DepthwiseConv1D
+from kerasette.layers.convolutional.depthwise_conv2d import DepthwiseConv2D
+from kerasette.layers.convolutional.separable_conv1d import SeparableConv1D
+from kerasette.layers.convolutional.separable_conv2d import SeparableConv2D
 from kerasette.layers.core.dropout import Dropout
 from kerasette.layers.core.embedding import Embedding
+from kerasette.layers.core.identity import Identity
 from kerasette.layers.core.lambda_layer import Lambda
+from kerasette.layers.core.masking import Masking
 from kerasette.layers.core.reshaping import Flatten, Permute, RepeatVector, Reshape
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.input_spec import InputSpec
@@ -18,6 +26,7 @@ from kerasette.layers.merging import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -25,6 +34,7 @@ from kerasette.layers.merging import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
@@ -32,23 +42,46 @@ from kerasette.layers.merging import (
 )
 from kerasette.layers.normalization.batch_normalization import BatchNormalization
 from kerasette.layers.normalization.layer_normalization import LayerNormalization
-from kerasette.layers.pooling.average_pooling import AveragePooling1D, AveragePooling2D
+from kerasette.layers.normalization.spectral_normalization import SpectralNormalization
+from kerasette.layers.pooling.average_pooling import (
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+)
 from kerasette.layers.pooling.global_average_pooling import (
     GlobalAveragePooling1D,
     GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
 )
-from kerasette.layers.pooling.global_max_pooling import GlobalMaxPooling1D, GlobalMaxPooling2D
-from kerasette.layers.pooling.max_pooling import MaxPooling1D, MaxPooling2D
+from kerasette.layers.pooling.global_max_pooling import (
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+)
+from kerasette.layers.pooling.max_pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D
 from kerasette.layers.preprocessing.normalization import Normalization
 from kerasette.layers.preprocessing.rescaling import Rescaling
-from kerasette.layers.reshaping.cropping import Cropping1D, Cropping2D
-from kerasette.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D
-from kerasette.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D
+from kerasette.layers.regularization.activity_regularization import ActivityRegularization
+from kerasette.layers.regularization.alpha_dropout import AlphaDropout
+from kerasette.layers.regularization.gaussian_dropout import GaussianDropout
+from kerasette.layers.regularization.gaussian_noise import GaussianNoise
+from kerasette.layers.regularization.spatial_dropout import (
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
+from kerasette.layers.reshaping.cropping import Cropping1D, Cropping2D, Cropping3D
+from kerasette.layers.reshaping.up_sampling import UpSampling1D, UpSampling2D, UpSampling3D
+from kerasette.layers.reshaping.zero_padding import ZeroPadding1D, ZeroPadding2D, ZeroPadding3D
 
 # Keras's aliases
-Convolution1D, Convolution2D = Conv1D, Conv2D
+Convolution1D, Convolution2D, Convolution3D = Conv1D, Conv2D, Conv3D
 Convolution1DTranspose, Convolution2DTranspose = Conv1DTranspose, Conv2DTranspose
-MaxPool1D, MaxPool2D = MaxPooling1D, MaxPooling2D
-AvgPool1D, AvgPool2D = AveragePooling1D, AveragePooling2D
+Convolution3DTranspose = Conv3DTranspose
+SeparableConvolution1D, SeparableConvolution2D = SeparableConv1D, SeparableConv2D
+MaxPool1D, MaxPool2D, MaxPool3D = MaxPooling1D, MaxPooling2D, MaxPooling3D
+AvgPool1D, AvgPool2D, AvgPool3D = AveragePooling1D, AveragePooling2D, AveragePooling3D
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
-GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D = (GlobalMaxPooling1D, GlobalMaxPooling2D,
+                                                     GlobalMaxPooling3D)

@@ -46,19 +46,20 @@ def standardize_padding(value, layer_name, allow_causal=False):
     return padding
 
 
-def standardize_pair_of_pairs(value, argument, layer_name):
-    """A 2-D padding or cropping as ``((top, bottom), (left, right))``: from an int (the same
-    everywhere), a pair (symmetric per dimension) or a pair of pairs."""
+def standardize_pairs(value, rank, argument, layer_name):
+    """A padding or cropping of ``rank`` spatial axes as ``((before, after), ...)``, one pair
+    per axis: from an int (the same everywhere), ``rank`` ints (symmetric per axis) or
+    ``rank`` pairs."""
     if isinstance(value, int) and not isinstance(value, bool):
         pair = standardize_tuple(value, 2, argument, layer_name, allow_zero=True)
-        return (pair, pair)
-    if not hasattr(value, "__len__") or len(value) != 2:
+        return (pair,) * rank
+    if not hasattr(value, "__len__") or len(value) != rank:
         raise ValueError(
-            f"{layer_name}: {argument} must be an int, a pair of ints (height, width) or a pair "
-            f"of pairs ((top, bottom), (left, right)), got {value!r}."
+            f"{layer_name}: {argument} must be an int, a tuple of {rank} ints (symmetric per "
+            f"axis) or a tuple of {rank} pairs ((before, after) per axis), got {value!r}."
         )
-    return (standardize_tuple(value[0], 2, f"{argument}[0]", layer_name, allow_zero=True),
-            standardize_tuple(value[1], 2, f"{argument}[1]", layer_name, allow_zero=True))
+    return tuple(standardize_tuple(entry, 2, f"{argument}[{index}]", layer_name, allow_zero=True)
+                 for index, entry in enumerate(value))
 
 
 def describe(layer):

@@ -2,7 +2,8 @@
 
 A KerasTensor has a shape (``None`` for unknown sizes), a dtype and a name,
 and remembers which layer call produced it (``_keras_history``). Functional
-models are the graph these histories form.
+models are the graph these histories form. It may carry a symbolic mask
+(``_keras_mask``), as the outputs of ``Embedding(mask_zero=True)`` do.
 """
 
 import itertools
@@ -11,7 +12,13 @@ _ids = itertools.count()
 
 
 class KerasTensor:
-    """A symbolic tensor of known shape and dtype, produced by a layer call in a graph."""
+    """A symbolic tensor of known shape and dtype, produced by a layer call in a graph.
+
+    ``_keras_mask`` is the symbolic mask of the tensor (a boolean KerasTensor, e.g. of shape
+    ``(None, timesteps)``) when the layer that made it attached one, else None.
+    """
+
+    _keras_mask = None
 
     def __init__(self, shape, dtype="float32", name=None):
         self.shape = tuple(None if d is None else int(d) for d in shape)

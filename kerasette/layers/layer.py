@@ -8,11 +8,25 @@ attributes (directly, or inside lists, tuples and dicts) are tracked when assign
 
 Calling a layer on symbolic tensors (``keras.Input``) builds a functional
 graph instead of computing: see :mod:`kerasette.models.functional`.
+
+Masks (Keras 3's masking): a layer's output may carry a boolean mask of its timesteps
+(``kerasette.backend.get_keras_mask(y)``, or ``y._keras_mask`` where the tensor type takes
+it), made by :meth:`Layer.compute_mask` when the layer ``supports_masking``. A call reads
+the masks attached to its inputs and
+
+- passes them to ``call`` when ``call`` takes ``mask`` (one tensor argument) or
+  ``<argument>_mask`` (several, e.g. ``query_mask``): the hook for layers that consume
+  masks (recurrent and attention layers);
+- attaches ``compute_mask(inputs, previous_mask)`` to the outputs when the layer
+  ``supports_masking``; a layer that does not drops the mask, with a warning.
+
+Symbolic calls do the same, so a KerasTensor carries its mask as a KerasTensor.
 """
 
 import functools
 import inspect
 import threading
+import warnings
 
 import numpy as np
 
@@ -20,6 +34,7 @@ from kerasette import backend as _backend
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.config import floatx
+from kerasette.backends.masking import get_keras_mask, leaves_with_none, masks_of, set_keras_mask
 from kerasette.backends.seed import SeedGenerator
 from kerasette.backends.variable import StatelessScope, Variable
 from kerasette.layers.input_spec import assert_input_compatibility
@@ -54,8 +69,14 @@ class Layer:
         trainable: whether the layer's weights are updated by training.
         name: the layer's name (default: the class name in snake_case, made unique).
         dtype: the dtype of weights and computations (default ``floatx()``).
-        activity_regularizer: a penalty on the layer's output, added to the loss.
+        activity_regularizer: a penalty on the layer's output, divided by the batch size
+            (as in Keras 3) and added to the loss.
         input_shape, input_dim, batch_size: for the first layer of a Sequential model.
+
+    Attributes:
+        supports_masking: whether the layer attaches :meth:`compute_mask`'s mask to its
+            outputs (default: True when the class defines ``compute_mask``); a layer that
+            keeps the timesteps as they are sets it to True to pass its input's mask on.
 
     Example:
         >>> class Linear(kerasette.layers.Layer):
@@ -85,12 +106,17 @@ class Layer:
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         kwargs.pop("input_dtype", None)
         kwargs.pop("dynamic", None)
-        if kwargs:
-            raise TypeError(
+        if kwargs:  # (a ValueError in Keras 3, e.g. for Keras 2's W_regularizer=)
+            raise ValueError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}"
             )
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        if input_shape is not None:
+            warnings.warn(
+                f"{type(self).__name__}: the `input_shape`/`input_dim` argument of a layer is "
+                "discouraged in Keras 3; start a Sequential model with `keras.Input(shape)` "
+                "instead.", stacklevel=4)
         if batch_input_shape is not None:
             self._batch_input_shape = tuple(batch_input_shape)
         elif input_shape is not None:
@@ -103,7 +129,7 @@ class Layer:
         self.autocast = autocast
         self.built = False
         self.input_spec = None
-        self.supports_masking = False
+        self.supports_masking = _overrides(self, "compute_mask")
         self._own_trainable = []
         self._own_non_trainable = []
         self._regularized = []  # (variable, regularizer)
@@ -360,6 +386,22 @@ class Layer:
         """The output shape for ``input_shape`` (None for unknown sizes)."""
         raise NotImplementedError
 
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs, given the inputs and their mask (``previous_mask``: a
+        boolean tensor such as ``(batch, timesteps)``, a structure of them for a structure of
+        inputs, or None). Used when :attr:`supports_masking` is True; the default passes
+        ``previous_mask`` on. Layers that make a mask (``Embedding(mask_zero=True)``,
+        ``Masking``) or change the timesteps override it; return None for no mask.
+
+        Example:
+            >>> class TemporalSplit(kerasette.layers.Layer):
+            ...     def call(self, inputs):
+            ...         return ops.split(inputs, 2, axis=1)
+            ...     def compute_mask(self, inputs, mask=None):
+            ...         return None if mask is None else ops.split(mask, 2, axis=1)
+        """
+        return previous_mask
+
     def compute_output_spec(self, *args, **kwargs):
         """The output as KerasTensors, for symbolic inputs. Uses :meth:`compute_output_shape`
         when the layer defines it, else runs ``call`` on zeros."""
@@ -371,27 +413,40 @@ class Layer:
 
     def _output_spec_by_running(self, args, kwargs):
         """Runs ``call`` on zeros twice, with unknown sizes set to two different values; output
-        dimensions that change are unknown (None)."""
+        dimensions that change are unknown (None). Outputs that come with a mask (a sublayer
+        made one) give symbolic outputs with a mask."""
+        def run(c_args, c_kwargs):
+            with _CallScope(training=False, layer=self):
+                return self.call(*c_args, **_with_training(self, c_kwargs, False))
+        return self._spec_by_running(run, args, kwargs)
+
+    def _spec_by_running(self, run, args, kwargs):
+        """The symbolic result of ``run(args, kwargs)`` for symbolic ``args``/``kwargs``: run
+        twice on stand-ins (zeros, and ones for boolean tensors such as masks, carrying the
+        masks their KerasTensors carry), with unknown sizes set to 2, then 3; dimensions
+        that change are unknown (None). No variable changes value."""
         results = []
         for size in (2, 3):
             def concrete(x):
-                if isinstance(x, KerasTensor):
-                    shape = tuple(size if d is None else d for d in x.shape)
-                    return ops.zeros(shape, dtype=x.dtype)
-                return x
+                if not isinstance(x, KerasTensor):
+                    return x
+                shape = tuple(size if d is None else d for d in x.shape)
+                value = (ops.ones(shape, dtype="bool") if x.dtype == "bool"
+                         else ops.zeros(shape, dtype=x.dtype))
+                if isinstance(x._keras_mask, KerasTensor):
+                    set_keras_mask(value, concrete(x._keras_mask))
+                return value
             c_args = tree.map_structure(concrete, args)
             c_kwargs = tree.map_structure(concrete, kwargs)
-            state = [(v, v.value) for v in self.variables]
-            with StatelessScope(state):
-                with _CallScope(training=False, layer=self):
-                    out = self.call(*c_args, **_with_training(self, c_kwargs, False))
-            results.append(out)
+            with StatelessScope([(v, v.value) for v in self.variables]):
+                results.append(run(c_args, c_kwargs))
         flat_a, treedef = tree.flatten(results[0])
         flat_b = tree.flatten(results[1])[0]
-        specs = []
-        for a, b in zip(flat_a, flat_b):
-            shape = tuple(da if da == db else None for da, db in zip(ops.shape(a), ops.shape(b)))
-            specs.append(KerasTensor(shape, dtype=ops.dtype(a)))
+        specs = [_spec_of(a, b) for a, b in zip(flat_a, flat_b)]
+        for spec, a, b in zip(specs, flat_a, flat_b):
+            mask_a, mask_b = get_keras_mask(a), get_keras_mask(b)
+            if mask_a is not None and mask_b is not None:
+                spec._keras_mask = _spec_of(mask_a, mask_b)
         return tree.unflatten(treedef, specs)
 
     def __call__(self, *args, **kwargs):
@@ -420,12 +475,122 @@ class Layer:
             self._clear_losses()
         else:
             self._losses.clear()
+        kwargs, previous_mask = self._with_input_masks(args, kwargs, first)
         with _CallScope(training=training, layer=self):
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs)[0]:
-                self.add_loss(self.activity_regularizer(output))
+                penalty = self.activity_regularizer(output)
+                if ops.ndim(output) > 0:
+                    # per sample, as Keras 3: the penalty's weight does not grow with the
+                    # batch size (an empty batch adds 0)
+                    batch_size = max(ops.shape(output)[0], 1)
+                    penalty = ops.divide(penalty, ops.cast(batch_size, ops.dtype(penalty)))
+                self.add_loss(penalty)
+        self._attach_output_masks(first, outputs, previous_mask, self.compute_mask,
+                                  stacklevel=3)
         return outputs
+
+    # ------------------------------------------------------------------ masks
+    def _with_input_masks(self, args, kwargs, first):
+        """``(kwargs, previous_mask)``: ``kwargs`` with the mask arguments of ``call`` that
+        were not given filled from the masks attached to the inputs (``mask`` when ``call``
+        has one tensor argument; ``<argument>_mask`` for each of several), and the mask of
+        the inputs (the ``mask`` given, else the masks attached to ``first``)."""
+        takes_mask, argument_masks = _mask_parameters(self)
+        if takes_mask or argument_masks:
+            bound = _bound_arguments(self, args, kwargs)
+            tensors = {name: value for name, value in bound.items() if _holds_tensors(value)}
+            if len(tensors) == 1 and takes_mask and bound.get("mask") is None:
+                kwargs = dict(kwargs)
+                kwargs["mask"] = masks_of(next(iter(tensors.values())))
+            elif len(tensors) > 1:
+                for name, value in tensors.items():
+                    if name + "_mask" in argument_masks and bound.get(name + "_mask") is None:
+                        kwargs = dict(kwargs)
+                        kwargs[name + "_mask"] = masks_of(value)
+        given = kwargs.get("mask")
+        return kwargs, given if given is not None else masks_of(first)
+
+    def _attach_output_masks(self, inputs, outputs, previous_mask, compute_mask, stacklevel=4):
+        """Attaches ``compute_mask(inputs, previous_mask)`` to the outputs that have no mask
+        yet, when the layer supports masking; otherwise warns if a mask is dropped (the
+        warning points ``stacklevel`` frames up: at the code that called the layer)."""
+        if previous_mask is None and not _overrides(self, "compute_mask"):
+            return  # the common case: no mask to pass on, none to make
+        if not self.supports_masking:
+            if self._warns_when_dropping_masks and any(
+                    m is not None for m in leaves_with_none(previous_mask)):
+                warnings.warn(
+                    f"Layer '{self.name}' ({type(self).__name__}) received an input with a "
+                    "mask, but it does not support masking: the mask is dropped, and the "
+                    "layers after it will not see it. A layer that keeps the timesteps as "
+                    "they are can pass the mask on (set `self.supports_masking = True`), or "
+                    "define compute_mask().", UserWarning, stacklevel=stacklevel)
+            return
+        flat_outputs = leaves_with_none(outputs)
+        if all(get_keras_mask(output) is not None for output in flat_outputs):
+            return  # the call attached them itself
+        output_masks = compute_mask(inputs, previous_mask)
+        if output_masks is None:
+            return
+        for output, mask in zip(flat_outputs, leaves_with_none(output_masks)):
+            if mask is not None and output is not None and get_keras_mask(output) is None:
+                set_keras_mask(output, mask)
+
+    def _symbolic_output_masks(self, inputs, previous_mask):
+        """:meth:`compute_mask` for symbolic inputs: the masks given when the layer passes
+        them on unchanged, else found by running it on stand-ins (``_spec_by_running``)."""
+        if not _overrides(self, "compute_mask"):
+            return self.compute_mask(inputs, previous_mask)
+        return self._spec_by_running(lambda a, k: self.compute_mask(*a),
+                                     (inputs, previous_mask), {})
+
+    def stateless_call(self, trainable_variables, non_trainable_variables, *args,
+                       return_losses=False, **kwargs):
+        """Calls the layer on ``args`` with the given values in place of its variables' own,
+        changing no variable (Keras 3's; the forward pass of a stateless ``train_step``).
+
+        Args:
+            trainable_variables: one value per variable of :attr:`trainable_variables`.
+            non_trainable_variables: one value per variable of
+                :attr:`non_trainable_variables` (BatchNormalization's statistics, the random
+                generators' states).
+            *args, **kwargs: what the call takes (``training=True``...).
+            return_losses: also return the losses of the call (``add_loss``, weight
+                regularization, computed from the given values).
+
+        Returns:
+            ``(outputs, non_trainable_variables)``, the latter as the call left them;
+            ``(outputs, non_trainable_variables, losses)`` with ``return_losses``.
+
+        Example:
+            >>> outputs, non_trainable = model.stateless_call(
+            ...     [v.value for v in model.trainable_variables],
+            ...     [v.value for v in model.non_trainable_variables], x, training=True)
+        """
+        if not self.built:
+            raise ValueError(
+                f'Layer "{self.name}" is not built yet, so stateless_call has no variables to '
+                "replace: call it on data or call build(input_shape) first."
+            )
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        check_state_values(self, "stateless_call", "trainable_variables", trainable,
+                           trainable_variables)
+        check_state_values(self, "stateless_call", "non_trainable_variables", non_trainable,
+                           non_trainable_variables)
+        mapping = list(zip(trainable, trainable_variables))
+        mapping += list(zip(non_trainable, non_trainable_variables))
+        with StatelessScope(mapping) as scope:
+            outputs = self(*args, **kwargs)
+            losses = self.losses if return_losses else None
+        new_values = []
+        for variable, old in zip(non_trainable, non_trainable_variables):
+            value = scope.get_current_value(variable)
+            new_values.append(old if value is None else value)
+        if return_losses:
+            return outputs, new_values, losses
+        return outputs, new_values
 
     def _assert_input_compatibility(self, shapes):
         """Raises ValueError when inputs of ``shapes`` break ``self.input_spec`` (models add
@@ -433,15 +598,22 @@ class Layer:
         assert_input_compatibility(self, self.input_spec, shapes)
 
     def _convert_inputs(self, inputs):
-        """numpy arrays and lists become tensors; floats are cast to the layer's dtype."""
+        """numpy arrays and lists become tensors; floats are cast to the layer's dtype. A
+        converted tensor keeps the mask of the one it replaces."""
         def convert(x):
             if x is None or isinstance(x, (str, bytes)):
                 return x
             if isinstance(x, (np.ndarray, list, float, int)) or ops.is_tensor(x):
                 kind = np.dtype(ops.dtype(x)).kind if not isinstance(x, list) else "f"
                 if kind == "f" and self.autocast:
-                    return ops.cast(ops.convert_to_tensor(x), self.dtype)
-                return ops.convert_to_tensor(x)
+                    converted = ops.cast(ops.convert_to_tensor(x), self.dtype)
+                else:
+                    converted = ops.convert_to_tensor(x)
+                if converted is not x and not isinstance(x, list):
+                    mask = get_keras_mask(x)
+                    if mask is not None:
+                        set_keras_mask(converted, mask)
+                return converted
             return x
         return tree.map_structure(convert, inputs)
 
@@ -459,8 +631,13 @@ class Layer:
         shapes = _shapes_of(first)
         self._maybe_build(shapes)
         self._assert_input_compatibility(shapes)
-        outputs = self.compute_output_spec(*args, **kwargs)
+        spec_kwargs, previous_mask = self._with_input_masks(args, kwargs, first)
+        if not _accepts_all(self, "compute_output_spec", spec_kwargs):
+            spec_kwargs = kwargs  # an own compute_output_spec without the mask arguments
+        outputs = self.compute_output_spec(*args, **spec_kwargs)
+        # the node keeps the call as written: a run fills in the masks of its own inputs
         Node(self, args, kwargs, outputs)
+        self._attach_output_masks(first, outputs, previous_mask, self._symbolic_output_masks)
         return outputs
 
     # ------------------------------------------------------------------ functional helpers
@@ -507,6 +684,10 @@ class Layer:
 #: What a layer tracks in its attributes (besides lists and dicts, walked when read).
 _STATE_TYPES = (Layer, Variable, SeedGenerator, Metric, Optimizer)
 
+#: Whether a layer that does not support masking warns when it drops an input's mask
+#: (models do not: their own layers carry the masks through).
+Layer._warns_when_dropping_masks = True
+
 
 def _marking_built(build):
     """``build`` that marks the layer built (and remembers the shape), so that calling
@@ -536,6 +717,17 @@ def _standardize_dtype(dtype):
     if name in ("mixed_float16", "mixed_bfloat16"):
         return floatx()
     return np.dtype(name).name if name != "bfloat16" else "bfloat16"
+
+
+def check_state_values(owner, method, argument, variables, values):
+    """Raises ValueError unless ``values`` (the argument ``argument`` of ``owner.method``)
+    holds one value per variable of ``variables`` (``owner.{argument}``)."""
+    if not isinstance(values, (list, tuple)) or len(values) != len(variables):
+        got = f"{len(values)}" if isinstance(values, (list, tuple)) else type(values).__name__
+        raise ValueError(
+            f'{type(owner).__name__} "{owner.name}".{method}(): {argument} must hold one value '
+            f"per variable of {argument} ({len(variables)} values, in order); got {got}."
+        )
 
 
 def _overrides(layer, method):
@@ -589,6 +781,52 @@ def _call_parameters(layer):
 
 def _accepts_training(layer):
     return "training" in _call_parameters(layer)
+
+
+def _mask_parameters(layer):
+    """``(takes_mask, argument_masks)``: whether ``call`` has a ``mask`` parameter, and its
+    parameters named ``<argument>_mask`` after another of its parameters."""
+    cls = type(layer)
+    cached = cls.__dict__.get("_kerasette_mask_parameters")
+    if cached is None:
+        names = set(_call_parameters(layer))
+        cached = ("mask" in names,
+                  frozenset(n for n in names if n.endswith("_mask") and n[:-5] in names))
+        cls._kerasette_mask_parameters = cached
+    return cached
+
+
+def _bound_arguments(layer, args, kwargs):
+    """``{parameter name: value}`` of a call of ``layer.call`` with ``args`` and ``kwargs``."""
+    names = [name for name, parameter in _call_parameters(layer).items()
+             if name != "self" and parameter.kind in (inspect.Parameter.POSITIONAL_ONLY,
+                                                      inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    return bound
+
+
+def _holds_tensors(value):
+    """Whether ``value`` is a tensor, or a non-empty structure of tensors (and Nones)."""
+    if isinstance(value, (list, tuple, dict)):
+        leaves = tree.flatten(value)[0]
+        return bool(leaves) and all(_holds_tensors(leaf) for leaf in leaves)
+    return isinstance(value, (KerasTensor, np.ndarray)) or ops.is_tensor(value)
+
+
+def _accepts_all(layer, method, kwargs):
+    """Whether ``layer.<method>`` takes every keyword of ``kwargs``."""
+    parameters = inspect.signature(getattr(layer, method)).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return True
+    return all(name in parameters for name in kwargs)
+
+
+def _spec_of(a, b):
+    """The KerasTensor of two results of a run (sizes 2 and 3): dimensions that differ are
+    unknown."""
+    shape = tuple(da if da == db else None for da, db in zip(ops.shape(a), ops.shape(b)))
+    return KerasTensor(shape, dtype=ops.dtype(a))
 
 
 def _default_training(layer):

@@ -20,6 +20,7 @@ import inspect
 
 from kerasette import ops
 from kerasette.backends import config
+from kerasette.backends.masking import get_keras_mask
 from kerasette.utils.naming import auto_name, to_snake_case
 from kerasette.serialization import get_registered_name, serialize_keras_object
 
@@ -61,11 +62,20 @@ class Loss:
         ``sample_weight`` may be a scalar, one weight per sample (shape
         ``(batch,)``), or any shape that broadcasts against the per-sample
         losses after a trailing axis of 1 is added or removed.
+
+        A mask attached to ``y_pred`` (the output of a model whose layers carry one, e.g.
+        after ``Embedding(mask_zero=True)``) leaves the masked entries out, as Keras 3
+        does: with ``"sum_over_batch_size"`` the loss is the mean over the others.
         """
+        prediction_mask = get_keras_mask(y_pred)
         y_true = ops.convert_to_tensor(y_true, dtype=self.dtype)
         y_pred = ops.convert_to_tensor(y_pred, dtype=self.dtype)
         values = self.call(y_true, y_pred)
-        mask = self.compute_loss_mask(y_true, y_pred)
+        mask = None
+        for part in (prediction_mask, get_keras_mask(values),
+                     self.compute_loss_mask(y_true, y_pred)):
+            if part is not None:
+                mask = part if mask is None else ops.logical_and(mask, part)
         return reduce_weighted_values(values, sample_weight=sample_weight, mask=mask,
                                       reduction=self.reduction, dtype=self.dtype)
 

@@ -6,6 +6,7 @@ weighted total by the total weight.
 """
 
 from kerasette import ops
+from kerasette.backends.masking import get_keras_mask
 from kerasette.losses.loss import (
     apply_mask,
     divide_no_nan,
@@ -125,8 +126,14 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        """Adds ``fn(y_true, y_pred)`` of one batch, weighted by ``sample_weight``."""
+        """Adds ``fn(y_true, y_pred)`` of one batch, weighted by ``sample_weight``; entries
+        masked by a mask attached to ``y_pred`` (a model's output after
+        ``Embedding(mask_zero=True)``, say) do not count, as in Keras 3."""
+        prediction_mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if prediction_mask is not None:
+            sample_weight = apply_mask(sample_weight, prediction_mask, dtype=self.dtype,
+                                       reduction="sum")
         self._update(values, sample_weight, mask=self.compute_values_mask(y_true, y_pred))
 
     def compute_values_mask(self, y_true, y_pred):

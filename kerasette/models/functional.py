@@ -1,7 +1,10 @@
 """Functional models: a graph of layer calls from ``keras.Input`` tensors to outputs."""
 
+import inspect
+
 from kerasette import ops
 from kerasette.backends import tree
+from kerasette.backends.masking import get_keras_mask, set_keras_mask
 from kerasette.layers.input_layer import InputLayer
 from kerasette.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
@@ -22,6 +25,12 @@ class Functional(Model):
     raises a ValueError naming the model, both shapes, and what the layers that take that
     input would say of it.
 
+    Masks flow through the graph as through eager calls: each layer reads the masks attached
+    to its inputs and attaches its outputs' (see :mod:`kerasette.layers.layer`), so the
+    outputs carry theirs, and the compiled losses and metrics leave masked timesteps out.
+    The inputs' masks are those given as ``mask=`` (one per input), else those attached to
+    the input tensors.
+
     Example:
         >>> a = kerasette.Input(shape=(16,), name="a")
         >>> b = kerasette.Input(shape=(8,), name="b")
@@ -37,8 +46,10 @@ class Functional(Model):
         return [("layers", self.layers)] + super()._saveable_children()
 
     @no_tracking
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
-        super().__init__(name=name, trainable=trainable, **kwargs)
+    def __init__(self, inputs, outputs, name=None, **kwargs):
+        # (Keras 3's signature: a subclass whose __init__ takes the same arguments saves a
+        # functional config, see get_config)
+        super().__init__(name=name, **kwargs)
         if isinstance(inputs, dict) and not all(isinstance(k, str) for k in inputs):
             raise ValueError("Functional model inputs given as a dict need string keys.")
         self._inputs_struct = inputs
@@ -164,10 +175,15 @@ class Functional(Model):
                 complaints.append(str(error))
         return complaints
 
-    def call(self, inputs, training=None):
-        values = self._adjust_input_ranks(self._flatten_inputs(inputs))
+    def call(self, inputs, training=None, mask=None):
+        values = self._flatten_inputs(inputs)
+        masks = ([get_keras_mask(value) for value in values] if mask is None
+                 else self._flatten_inputs(mask))
+        values = self._adjust_input_ranks(values)
         computed = {}
-        for tensor, value in zip(self._input_tensors, values):
+        for tensor, value, value_mask in zip(self._input_tensors, values, masks):
+            if value_mask is not None:
+                set_keras_mask(value, value_mask)
             computed[id(tensor)] = value
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
@@ -225,7 +241,7 @@ class Functional(Model):
             )
         return flat
 
-    def compute_output_spec(self, inputs, training=None):
+    def compute_output_spec(self, inputs, training=None, mask=None):
         return tree.map_structure(lambda t: KerasTensor(t.shape, dtype=t.dtype),
                                   self._outputs_struct)
 
@@ -241,8 +257,23 @@ class Functional(Model):
         return outputs
 
     def get_config(self):
+        """The graph (Keras 3's functional config); for a subclass whose ``__init__`` takes
+        other arguments than ``Functional``'s, the plain ``Model`` config, as Keras 3 (the
+        graph could not be passed back to that constructor)."""
         from kerasette.models.serialization import functional_config
+        if not has_functional_constructor(type(self)):
+            return Model.get_config(self)
         return functional_config(self)
+
+
+def has_functional_constructor(cls):
+    """Whether ``cls.__init__`` takes the positional arguments of ``Functional.__init__``
+    (inputs, outputs, name): Keras 3 saves and clones the models of such a class as graphs
+    of that class, and those of other subclasses as plain ``Model`` configs and
+    ``Functional`` clones."""
+    def arguments(init):
+        return inspect.getfullargspec(inspect.unwrap(init)).args[1:]
+    return arguments(cls.__init__) == arguments(Functional.__init__)
 
 
 def check_model_input_shapes(model, graph, shapes):

@@ -33,6 +33,9 @@ class Model(Trainer, Layer):
         ...         return self.out(self.hidden(x))
     """
 
+    # a model's own layers attach and drop masks; as a whole it drops none
+    _warns_when_dropping_masks = False
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and _functional_arguments(args, kwargs):
             from kerasette.models.functional import Functional
@@ -41,6 +44,13 @@ class Model(Trainer, Layer):
 
     @no_tracking
     def __init__(self, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            # a subclass given inputs and outputs (``M(inputs, outputs)``, or its __init__
+            # passing them on) is a functional model of its own class, as in Keras 3
+            from kerasette.models.functional import Functional
+            _put_functional_in_bases(type(self))
+            Functional.__init__(self, *args, **kwargs)
+            return
         Trainer.__init__(self)
         Layer.__init__(self, **kwargs)
 
@@ -168,3 +178,17 @@ class Model(Trainer, Layer):
 def _functional_arguments(args, kwargs):
     return (len(args) == 2 or (len(args) == 1 and "outputs" in kwargs)
             or ("inputs" in kwargs and "outputs" in kwargs))
+
+
+def _put_functional_in_bases(cls):
+    """``cls`` with ``Model`` replaced by ``Functional`` in its bases and in those of its
+    ``Model`` ancestors (what Keras 3 does when a subclass gets functional arguments): the
+    class then runs the graph, lists its layers and saves a functional config, and keeps
+    its own methods (a ``train_step``, ...). Classes already functional stay as they are."""
+    from kerasette.models.functional import Functional
+    if cls is Model:
+        return Functional
+    if not issubclass(cls, Model) or issubclass(cls, Functional):
+        return cls
+    cls.__bases__ = tuple(_put_functional_in_bases(base) for base in cls.__bases__)
+    return cls

@@ -1,5 +1,6 @@
 """Sequential: a plain stack of layers, each with one input and one output."""
 
+from kerasette.backends.masking import set_keras_mask
 from kerasette.layers.input_layer import Input, InputLayer
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.layer import Layer
@@ -69,9 +70,10 @@ class Sequential(Model):
 
     @no_tracking
     def pop(self, rebuild=True):
-        """Removes and returns the last layer."""
+        """Removes and returns the last layer; IndexError (as Keras 3) when there is none."""
         if not self.layers:
-            raise ValueError(f'Sequential "{self.name}" has no layer to pop.')
+            raise IndexError(f'Sequential "{self.name}" has no layer to pop: its list of layers '
+                             "is empty.")
         layer = self._layers_list.pop()
         self.built = False
         self._functional = None
@@ -125,15 +127,17 @@ class Sequential(Model):
         else:
             check_model_input_shapes(self, self._functional, shapes)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         if self._functional is not None:
-            return self._functional.call(inputs, training=training)
+            return self._functional.call(inputs, training=training, mask=mask)
+        if mask is not None:
+            set_keras_mask(inputs, mask)  # the first layer reads it from there
         x = inputs
         for layer in self.layers:
             x = layer(x)
         return x
 
-    def compute_output_spec(self, inputs, training=None):
+    def compute_output_spec(self, inputs, training=None, mask=None):
         if self._functional is not None:
             return self._functional.compute_output_spec(inputs)
         x = inputs

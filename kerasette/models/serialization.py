@@ -88,6 +88,7 @@ def functional_from_config(cls, config, custom_objects=None):
     """Rebuilds a functional model: creates each layer, then replays its calls in an order
     where every input already exists."""
     from kerasette.models.functional import Functional
+    from kerasette.models.model import Model
     created = {}
     pending = []
     for layer_config in config["layers"]:
@@ -141,7 +142,8 @@ def functional_from_config(cls, config, custom_objects=None):
         return tensors[tuple(value)]
     inputs = _endpoints(config["input_layers"], endpoint)
     outputs = _endpoints(config["output_layers"], endpoint)
-    target = cls if cls is not None and issubclass(cls, Functional) else Functional
+    # a subclass of Model gets its own class back (a functional one, as Keras 3 makes it)
+    target = Functional if cls is None or cls is Model else cls
     return target(inputs=inputs, outputs=outputs, name=config.get("name"),
                   trainable=config.get("trainable", True))
 
@@ -179,14 +181,19 @@ def clone_model(model, input_tensors=None, clone_function=None):
         clone_function: optional ``fn(layer) -> layer`` used instead of re-creating each layer
             from its config.
     """
-    from kerasette.models.functional import Functional
+    from kerasette.models.functional import Functional, has_functional_constructor
     from kerasette.models.sequential import Sequential
     if clone_function is not None:
         if isinstance(model, Sequential):
             return Sequential([clone_function(layer) for layer in model._layers_list],
                               name=model.name)
         raise NotImplementedError("clone_function is supported for Sequential models only.")
-    if isinstance(model, (Sequential, Functional)):
+    if isinstance(model, Functional):
+        # the graph again; a subclass of Model built functionally stays of its class when
+        # its constructor is Functional's (as Keras 3, which clones the others as Functional)
+        cls = type(model) if has_functional_constructor(type(model)) else Functional
+        return functional_from_config(cls, serialize_keras_object(functional_config(model)))
+    if isinstance(model, Sequential):
         return deserialize_keras_object(serialize_keras_object(model))
     raise ValueError(
         f"clone_model needs a Sequential or Functional model; {type(model).__name__} is a "

@@ -112,7 +112,9 @@ class Optimizer:
         if kwargs.pop("decay", None) is not None:
             warnings.warn("Argument `decay` is no longer supported and will be ignored.")
         if kwargs:
-            raise ValueError(f"{type(self).__name__}: argument(s) not recognized: {kwargs}")
+            renamed = " (Keras 3 calls `lr` `learning_rate`)" if "lr" in kwargs else ""
+            raise ValueError(
+                f"{type(self).__name__}: argument(s) not recognized: {kwargs}{renamed}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm

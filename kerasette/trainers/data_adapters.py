@@ -152,20 +152,86 @@ def class_weights_to_sample_weights(y, class_weight):
     return table[labels]
 
 
-class ArrayDataAdapter:
-    """Batches of in-memory arrays; reshuffled each epoch when ``shuffle`` is set.
+def ran_out_of_data(taken, steps, argument, advice):
+    """Warns, as Keras 3 does, that an epoch (or an evaluation) ends after ``taken`` batches,
+    before the ``steps`` that ``argument`` asked for; ``advice`` says what to change."""
+    warnings.warn(
+        f"Your input ran out of data; interrupting after {taken} batch(es), short of "
+        f"{argument}={steps}: {advice}", stacklevel=4)
 
-    With a ``seed``, pass ``p`` over the data is shuffled by ``default_rng([seed, p])``, so
-    any batch can be found again from its index alone (:meth:`seek`): a resumed run draws the
-    same batches as one that never stopped.
 
-    ``steps_per_epoch`` larger than one pass over the data continues into the next pass when
-    ``repeat`` (training); otherwise (evaluate, predict) every sample is used once, with a
-    warning, so that no prediction or loss counts a sample twice.
+def epoch_start(epoch, steps_per_epoch, batches_per_pass):
+    """``(pass, batch)``: where epoch ``epoch`` (from 0) starts, as the pass over the data and
+    the batch within it. Epochs never cross the end of a pass, so a pass of ``n`` batches
+    holds ``ceil(n / steps_per_epoch)`` epochs, the last one shorter when they do not divide."""
+    epochs_per_pass = math.ceil(batches_per_pass / steps_per_epoch)
+    pass_index, within = divmod(epoch, epochs_per_pass)
+    return pass_index, within * steps_per_epoch
+
+
+class _PassesOverData:
+    """Epochs over data that knows its number of batches (arrays, a PyDataset), in Keras 3's
+    order: an epoch takes ``steps_per_epoch`` batches from where the last epoch stopped, but
+    never crosses the end of a pass over the data. An epoch that reaches the end first stops
+    there with a warning ("Your input ran out of data"), and the next one starts a new pass,
+    reshuffled. So 4 batches with ``steps_per_epoch=3`` make epochs of 3, 1, 3, 1, ...
+    batches, and ``steps`` beyond the data in ``evaluate``/``predict`` use every batch once.
+
+    With a ``seed``, pass ``p`` is shuffled by ``default_rng([seed, p])``, so any batch can be
+    found again from its (epoch, step) alone (:meth:`seek`): a resumed run draws the same
+    batches as one that never stopped. A subclass gives the number of batches of a pass,
+    the order of a pass, and the batch at a position of it.
     """
 
+    def _start_passes(self, steps_per_epoch, argument, rng, seed):
+        self.steps_per_epoch = steps_per_epoch or self._batches_per_pass()
+        self.rng = rng or np.random.default_rng()
+        self.seed = seed
+        self._argument = argument  # the argument that asked for the steps, for the warning
+        self._order = None
+        self._position = 0  # the next batch, within the pass
+        self._pass = -1
+        self._resume_step = 0  # the epoch after a seek starts at this step
+
+    def seek(self, epoch, step=0):
+        """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0), as if every
+        earlier batch had been drawn; with a ``seed``, the very batch that run would draw."""
+        pass_index, first = epoch_start(epoch, self.steps_per_epoch, self._batches_per_pass())
+        self._pass = pass_index - 1
+        self._new_pass()
+        self._position = first + step
+        self._resume_step = step
+
+    def epoch(self):
+        """The batches of one epoch (see the class)."""
+        first, self._resume_step = self._resume_step, 0
+        if first == 0 and (self._order is None or self._position >= self._batches_per_pass()):
+            self._new_pass()
+        for step in range(first, self.steps_per_epoch):
+            if self._position >= self._batches_per_pass():
+                ran_out_of_data(step, self.steps_per_epoch, self._argument, self._advice())
+                break
+            self._position += 1
+            yield self._batch(self._position - 1)
+        self._end_of_epoch()
+
+    def _new_pass(self):
+        self._position = 0
+        self._pass += 1
+        rng = self.rng if self.seed is None else np.random.default_rng([self.seed, self._pass])
+        self._order = self._pass_order(rng)
+
+    def _end_of_epoch(self):
+        pass
+
+
+class ArrayDataAdapter(_PassesOverData):
+    """Batches of in-memory arrays, in passes over the data (see :class:`_PassesOverData`);
+    each pass is reshuffled when ``shuffle`` is set (``"batch"``: the order of the batches)."""
+
     def __init__(self, x, y=None, sample_weight=None, batch_size=32, shuffle=False,
-                 steps_per_epoch=None, rng=None, seed=None, repeat=True, method="fit", role=""):
+                 steps_per_epoch=None, rng=None, seed=None, method="fit", role="",
+                 argument="steps_per_epoch"):
         self.x, self.y, self.sample_weight = x, y, sample_weight
         self.size = num_samples(x, "x")
         if self.size == 0:
@@ -187,60 +253,36 @@ class ArrayDataAdapter:
             )
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
-        self.rng = rng or np.random.default_rng()
-        self.seed = seed
         self.full_steps = max(1, math.ceil(self.size / self.batch_size))
-        self.steps_per_epoch = steps_per_epoch or self.full_steps
-        if not repeat and self.steps_per_epoch > self.full_steps:
-            warnings.warn(
-                f"The data has {self.full_steps} batches ({self.size} samples, batch_size="
-                f"{self.batch_size}), fewer than steps={self.steps_per_epoch}: {method}() uses "
-                "every sample once.", stacklevel=4)
-            self.steps_per_epoch = self.full_steps
-        self._order = None
-        self._position = 0
-        self._pass = -1
-        self._resume_step = 0  # the epoch after a seek starts at this step
+        self._start_passes(steps_per_epoch, argument, rng, seed)
 
     def first_batch(self):
         """The first batch in the data's own order, without moving through the epoch (enough
         to build a model and its losses)."""
         return self._take(np.arange(min(self.batch_size, self.size)))
 
-    def seek(self, epoch, step=0):
-        """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0), as if every
-        earlier batch had been drawn; with a ``seed``, the very batch that run would draw."""
-        self._pass, within = divmod(epoch * self.steps_per_epoch + step, self.full_steps)
-        self._pass -= 1
-        self._new_pass()
-        self._position = within * self.batch_size
-        self._resume_step = step
+    def _batches_per_pass(self):
+        return self.full_steps
 
-    def epoch(self):
-        """The batches of one epoch (``steps_per_epoch`` of them, continuing where the last
-        epoch stopped when that is fewer than a pass over the data)."""
-        first, self._resume_step = self._resume_step, 0
-        for _ in range(first, self.steps_per_epoch):
-            if self._order is None or self._position >= self.size:
-                self._new_pass()
-            index = self._order[self._position:self._position + self.batch_size]
-            self._position += self.batch_size
-            yield self._take(index)
+    def _advice(self):
+        return (f"the arrays hold {self.full_steps} batches ({self.size} samples, batch_size="
+                f"{self.batch_size}); the next epoch starts a new pass over them. Ask for at "
+                f"most {self.full_steps} steps to use whole passes.")
 
-    def _new_pass(self):
-        self._position = 0
-        self._pass += 1
-        rng = self.rng if self.seed is None else np.random.default_rng([self.seed, self._pass])
+    def _pass_order(self, rng):
         if self.shuffle == "batch":
             blocks = np.arange(self.full_steps)
             rng.shuffle(blocks)
-            self._order = np.concatenate([np.arange(b * self.batch_size,
-                                                    min((b + 1) * self.batch_size, self.size))
-                                          for b in blocks])
-        elif self.shuffle:
-            self._order = rng.permutation(self.size)
-        else:
-            self._order = np.arange(self.size)
+            return np.concatenate([np.arange(b * self.batch_size,
+                                             min((b + 1) * self.batch_size, self.size))
+                                   for b in blocks])
+        if self.shuffle:
+            return rng.permutation(self.size)
+        return np.arange(self.size)
+
+    def _batch(self, position):
+        start = position * self.batch_size
+        return self._take(self._order[start:start + self.batch_size])
 
     def _take(self, index):
         contiguous = index.size and index[-1] - index[0] == index.size - 1 and (
@@ -257,11 +299,14 @@ class ArrayDataAdapter:
 
 
 class GeneratorDataAdapter:
-    """Batches from a Python generator or iterator yielding ``(x, y[, sample_weight])``."""
+    """Batches from a Python generator or iterator yielding ``(x, y[, sample_weight])``: each
+    epoch takes ``steps_per_epoch`` batches (all of them when None) from where the last one
+    stopped; one that runs out first ends there, with a warning when it was asked for more."""
 
-    def __init__(self, generator, steps_per_epoch=None):
+    def __init__(self, generator, steps_per_epoch=None, argument="steps_per_epoch"):
         self.iterator = iter(generator)
         self.steps_per_epoch = steps_per_epoch
+        self._argument = argument
         self.exhausted = False
 
     def epoch(self):
@@ -272,43 +317,43 @@ class GeneratorDataAdapter:
             except StopIteration:
                 self.exhausted = True
                 if self.steps_per_epoch is not None:
-                    warnings.warn(
-                        "Your input ran out of data; training stops. Make sure the generator can "
-                        f"give at least steps_per_epoch * epochs batches ({self.steps_per_epoch} "
-                        "per epoch), e.g. by looping forever.", stacklevel=3)
+                    ran_out_of_data(steps, self.steps_per_epoch, self._argument,
+                                    "a generator is read once: make sure it can give at least "
+                                    f"`{self._argument} * epochs` batches (loop forever, for "
+                                    "instance).")
                 return
             steps += 1
             yield _standardize_batch(batch)
 
 
-class SequenceDataAdapter:
-    """Batches from a ``PyDataset``-like sequence: ``len(ds)`` batches, ``ds[i]`` each.
+class SequenceDataAdapter(_PassesOverData):
+    """Batches from a ``PyDataset``-like sequence: ``len(ds)`` batches a pass, ``ds[i]`` each,
+    in passes as :class:`_PassesOverData` says (the batch order reshuffled each pass when
+    ``shuffle`` is set); the sequence's ``on_epoch_end`` runs after every epoch."""
 
-    With a ``seed``, epoch ``e`` is shuffled by ``default_rng([seed, e])`` (see :meth:`seek`).
-    """
-
-    def __init__(self, sequence, shuffle=False, steps_per_epoch=None, rng=None, seed=None):
+    def __init__(self, sequence, shuffle=False, steps_per_epoch=None, rng=None, seed=None,
+                 argument="steps_per_epoch"):
         self.sequence = sequence
         self.shuffle = shuffle
-        self.steps_per_epoch = steps_per_epoch or len(sequence)
-        self.rng = rng or np.random.default_rng()
-        self.seed = seed
-        self._epoch = 0
-        self._skip = 0
+        self._start_passes(steps_per_epoch, argument, rng, seed)
 
-    def seek(self, epoch, step=0):
-        """Makes the next batch step ``step`` of epoch ``epoch`` (both from 0)."""
-        self._epoch, self._skip = epoch, step
+    def _batches_per_pass(self):
+        return len(self.sequence)
 
-    def epoch(self):
+    def _advice(self):
+        return (f"the dataset holds {len(self.sequence)} batches; the next epoch starts a new "
+                "pass over it.")
+
+    def _pass_order(self, rng):
         order = np.arange(len(self.sequence))
         if self.shuffle:
-            rng = self.rng if self.seed is None else np.random.default_rng([self.seed, self._epoch])
             rng.shuffle(order)
-        skip, self._skip = self._skip, 0
-        self._epoch += 1
-        for step, index in enumerate(order[skip: self.steps_per_epoch]):
-            yield _standardize_batch(self.sequence[int(index)])
+        return order
+
+    def _batch(self, position):
+        return _standardize_batch(self.sequence[int(self._order[position])])
+
+    def _end_of_epoch(self):
         on_epoch_end = getattr(self.sequence, "on_epoch_end", None)
         if on_epoch_end is not None:
             on_epoch_end()
@@ -328,10 +373,12 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
                      steps_per_epoch=None, class_weight=None, rng=None, check_values=True,
                      role="", seed=None, method="fit"):
     """The adapter for ``x`` (and ``y``, ``sample_weight``); ``role`` ("validation ") and
-    ``method`` ("fit", "evaluate", ...) name the data in errors. ``seed`` (array and sequence
-    inputs) makes every epoch's shuffle a function of (seed, epoch), so that a resumed run
-    shuffles like an uninterrupted one. Only ``fit`` continues past the end of arrays when
-    ``steps_per_epoch`` asks for more batches than they have."""
+    ``method`` ("fit", "evaluate", ...) name the data in errors and warnings. ``seed`` (array
+    and sequence inputs) makes every pass's shuffle a function of (seed, pass), so that a
+    resumed run shuffles like an uninterrupted one. ``steps_per_epoch`` (``steps``) takes
+    batches as Keras 3 does: see :class:`_PassesOverData`."""
+    # the argument that asks for a number of batches, named in the "ran out of data" warning
+    argument = ("validation_steps" if role else "steps_per_epoch") if method == "fit" else "steps"
     if is_sequence(x) or is_generator(x):
         if y is not None:
             raise ValueError(
@@ -342,8 +389,8 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
             raise ValueError("class_weight is only supported for array inputs.")
         if is_sequence(x):
             return SequenceDataAdapter(x, shuffle=shuffle, steps_per_epoch=steps_per_epoch, rng=rng,
-                                       seed=seed)
-        return GeneratorDataAdapter(x, steps_per_epoch=steps_per_epoch)
+                                       seed=seed, argument=argument)
+        return GeneratorDataAdapter(x, steps_per_epoch=steps_per_epoch, argument=argument)
     if x is None:
         raise ValueError("No input data: x is None.")
     x = standardize(x, f"{role}x")
@@ -358,7 +405,7 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, shuffle=Fal
         sample_weight = weights if sample_weight is None else sample_weight * weights
     return ArrayDataAdapter(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                             steps_per_epoch=steps_per_epoch, rng=rng, seed=seed,
-                            repeat=method == "fit", method=method, role=role)
+                            method=method, role=role, argument=argument)
 
 
 def split_validation(x, y, sample_weight, validation_split):

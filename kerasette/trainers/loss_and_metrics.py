@@ -9,6 +9,7 @@ losses are logged as ``"{output}_loss"`` and metrics as ``"{output}_{metric}"``.
 
 from kerasette import ops
 from kerasette.backends import tree
+from kerasette.metrics.metric import Metric
 
 
 def flatten_outputs(values, output_names):
@@ -221,6 +222,14 @@ class CompileMetrics:
     def reset_state(self):
         for metric in self.metrics:
             metric.reset_state()
+
+    # a stateless train_step updates the group as any metric of model.metrics (Keras 3's
+    # CompileMetrics is a Metric): the pure forms work from `variables`, `update_state` and
+    # `result`, which the group has
+    stateless_update_state = Metric.stateless_update_state
+    stateless_result = Metric.stateless_result
+    stateless_reset_state = Metric.stateless_reset_state
+    _check_state_values = Metric._check_state_values
 
     def result(self):
         """``{name: value}``, named as Keras names them: "{output}_{metric}" when there are

@@ -17,10 +17,21 @@ logs and the new values (the pattern of Keras 3's JAX trainer):
 
 The new values are written back into the Variables after each step, so
 callbacks and user code always see the current weights.
+
+Keras 3's customization points sit on this one step (see :meth:`Trainer.train_step`):
+``compute_loss`` and ``compute_metrics`` are what the default steps call, so overriding
+them changes what ``fit`` minimizes and reports; a ``train_step``/``test_step``/
+``predict_step`` of the model's own replaces the step, either stateless
+(``(state, data) -> (logs, state)``, Keras's JAX form: compiled as the default step is) or
+stateful (``(data) -> logs``, Keras's TensorFlow/torch form: run eagerly on the variables
+themselves, on every backend, JAX included).
 """
 
+import inspect
+import threading
 import time
 import warnings
+import weakref
 
 import numpy as np
 
@@ -28,10 +39,24 @@ from kerasette import backend as kbackend
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
-from kerasette.layers.tracking import no_tracking, untracked
+from kerasette.layers.layer import _overrides, check_state_values
+from kerasette.layers.tracking import no_tracking, unique, untracked
 from kerasette.serialization import serialize_keras_object
 from kerasette.trainers import data_adapters
 from kerasette.trainers.loss_and_metrics import CompileLoss, CompileMetrics
+from kerasette.utils.packing import pack_x_y_sample_weight, unpack_x_y_sample_weight
+
+# the names of the groups of a step's state, by kind of step (Keras 3's JAX trainer's)
+_STATE_GROUPS = {
+    "train": ("trainable_variables", "non_trainable_variables", "optimizer_variables",
+              "metrics_variables"),
+    "test": ("trainable_variables", "non_trainable_variables", "metrics_variables"),
+    "predict": ("trainable_variables", "non_trainable_variables"),
+}
+
+# while a default step calls an overridden compute_loss: the per-output losses that the
+# trainer's own compute_loss computed (when the override calls it), for the output trackers
+_step_losses = threading.local()
 
 
 class Trainer:
@@ -58,6 +83,10 @@ class Trainer:
         self._initial_epoch = None
         self._initial_step = 0
         self._shuffle_seed = None
+        # what make_train_function & co. made (Keras 3's JAX trainer's attributes)
+        self.train_function = None
+        self.test_function = None
+        self.predict_function = None
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -94,6 +123,7 @@ class Trainer:
                 jit_compile = not self.run_eagerly and kbackend.get_backend().compiles_steps
             self.jit_compile = bool(jit_compile) and not self.run_eagerly
             self._steps = {}
+            self.train_function = self.test_function = self.predict_function = None
             self.compiled = True
 
     def get_compile_config(self):
@@ -177,8 +207,31 @@ class Trainer:
 
     # ------------------------------------------------------------------ losses and metrics
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The total loss: the compiled loss plus every loss added by layers (regularization)."""
-        return self._compute_loss_parts(x, y, y_pred, sample_weight)[0]
+        """The loss ``fit`` minimizes for one batch: the compiled loss plus every loss added
+        by layers (``add_loss``, weight regularization).
+
+        Override it to change the loss of the default steps (``fit`` and ``evaluate``
+        report what it returns); call it from a ``train_step`` of your own.
+
+        Args:
+            x: the inputs.
+            y: the targets.
+            y_pred: the model's outputs for ``x``.
+            sample_weight: the weight of each sample, or None.
+            training: whether the step trains (``evaluate`` passes False). An override may
+                leave it out of its signature (Keras 3 before 3.3).
+
+        Example:
+            >>> class Model(kerasette.Model):
+            ...     def compute_loss(self, x, y, y_pred, sample_weight, training=True):
+            ...         loss = super().compute_loss(x, y, y_pred, sample_weight, training)
+            ...         return loss + 0.1 * ops.mean(ops.abs(y_pred))
+        """
+        total, per_output = self._compute_loss_parts(x, y, y_pred, sample_weight)
+        seen = getattr(_step_losses, "per_output", None)
+        if seen is not None:  # a default step whose compute_loss is overridden asks for them
+            seen.append(per_output)
+        return total
 
     def _compute_loss_parts(self, x, y, y_pred, sample_weight):
         total, per_output = None, []
@@ -197,16 +250,98 @@ class Trainer:
             )
         return total, per_output
 
+    def _step_loss(self, x, y, y_pred, sample_weight, training):
+        """``(total loss, each output's loss)`` for a default step: computed directly when
+        :meth:`compute_loss` is the trainer's own; else the override's loss, with the
+        per-output losses of the ``super().compute_loss`` it called (none if it did not)."""
+        if not _overrides_trainer(self, "compute_loss"):
+            return self._compute_loss_parts(x, y, y_pred, sample_weight)
+        _step_losses.per_output = seen = []
+        try:
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training)
+        finally:
+            _step_losses.per_output = None
+        return loss, (seen[-1] if seen else [])
+
+    def _call_compute_loss(self, x, y, y_pred, sample_weight, training):
+        """:meth:`compute_loss`, without ``training`` for an override that takes none."""
+        if "training" in _parameters(type(self).compute_loss):
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def stateless_compute_loss(self, trainable_variables, non_trainable_variables,
+                               metrics_variables, x=None, y=None, y_pred=None,
+                               sample_weight=None, training=True):
+        """:meth:`compute_loss` as a pure function of the given variable values (Keras 3's, for
+        a stateless ``train_step``): regularization losses read ``trainable_variables``.
+
+        Returns:
+            ``(loss, (trainable_variables, non_trainable_variables, metrics_variables))``,
+            the last two as the loss computation left them. No variable changes.
+        """
+        groups = [("trainable_variables", self.trainable_variables, trainable_variables),
+                  ("non_trainable_variables", self.non_trainable_variables,
+                   non_trainable_variables),
+                  ("metrics_variables", self.metrics_variables, metrics_variables)]
+        mapping = []
+        for argument, variables, values in groups:
+            check_state_values(self, "stateless_compute_loss", argument, variables, values)
+            mapping.extend(zip(variables, values))
+        with StatelessScope(mapping) as scope:
+            loss = self._call_compute_loss(x, y, y_pred, sample_weight, training)
+        return loss, (trainable_variables,
+                      _values_after(scope, groups[1][1], non_trainable_variables),
+                      _values_after(scope, groups[2][1], metrics_variables))
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        """Updates the compiled metrics with one batch and returns the logs of every metric
+        (:meth:`get_metrics_result`); the default steps call it after the loss tracker's
+        update. Override it to update metrics of your own (held as attributes, so they are
+        in :attr:`metrics` and reset each epoch) and to choose what ``fit`` reports.
+
+        Example:
+            >>> class Model(kerasette.Model):
+            ...     def compute_metrics(self, x, y, y_pred, sample_weight=None):
+            ...         logs = super().compute_metrics(x, y, y_pred, sample_weight)
+            ...         self.peak.update_state(ops.max(y_pred))
+            ...         return {**logs, "peak": self.peak.result()}
+        """
+        if self._compile_metrics is not None and y is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        """``{name: value}`` of every metric in :attr:`metrics` (the compiled metrics by their
+        own names)."""
+        logs = {}
+        for metric in self.metrics:
+            result = metric.result()
+            if isinstance(result, dict):
+                logs.update(result)
+            else:
+                logs[metric.name] = result
+        return logs
+
     @property
     def metrics(self):
-        """The metrics tracked in ``fit``/``evaluate``, in Keras's order: the loss, the compiled
-        metrics as one group named "compile_metrics" (its ``metrics`` lists them), then the loss
-        of each output when several outputs have one."""
+        """The metrics ``fit``/``evaluate`` reset and report, in Keras's order: the loss, the
+        compiled metrics as one group named "compile_metrics" (its ``metrics`` lists them),
+        the loss of each output when several outputs have one, then the metrics held in the
+        model's attributes (``self.loss_tracker = keras.metrics.Mean(name="loss")``) and in
+        those of its layers (not those of a model inside it: it has a trainer of its own).
+        Override it to list the metrics a custom step updates."""
         result = [self._loss_tracker] if self._loss_tracker is not None else []
         if self._compile_metrics is not None:
             result.append(self._compile_metrics)
         result.extend(self._output_loss_trackers)
-        return result
+        result.extend(self._tracked_metrics)
+        pending = list(self._layers)
+        while pending:
+            layer = pending.pop(0)
+            if not isinstance(layer, Trainer):
+                result.extend(layer._tracked_metrics)
+                pending.extend(layer._layers)
+        return unique(result)
 
     @property
     def metrics_names(self):
@@ -214,21 +349,25 @@ class Trainer:
         ``evaluate(..., return_dict=True)`` names every value."""
         return [m.name for m in self.metrics]
 
+    @property
+    def metrics_variables(self):
+        """The state variables of :attr:`metrics`, metric by metric: the last part of a
+        stateless step's state."""
+        return [v for m in self.metrics for v in m.variables]
+
     def reset_metrics(self):
+        """Resets every metric of :attr:`metrics` (``fit`` calls it at each epoch's start,
+        ``evaluate`` at its start)."""
         for metric in self.metrics:
             metric.reset_state()
-
-    def _metric_variables(self):
-        return [v for m in self.metrics for v in m.variables]
 
     def _update_metrics(self, x, y, y_pred, sample_weight, loss, per_output):
         batch_size = _batch_size(x)
         self._loss_tracker.update_state(loss, sample_weight=batch_size)
-        for tracker, index in zip(self._output_loss_trackers, self._output_loss_positions):
-            tracker.update_state(per_output[index], sample_weight=batch_size)
-        if self._compile_metrics is not None and y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
-        return self._metric_results()
+        if per_output:  # none when an overridden compute_loss did not call super()'s
+            for tracker, index in zip(self._output_loss_trackers, self._output_loss_positions):
+                tracker.update_state(per_output[index], sample_weight=batch_size)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _flatten_metrics_in_order(self, logs):
         """The values of ``logs`` as ``evaluate`` returns them (Keras's order): those named by
@@ -252,10 +391,12 @@ class Trainer:
                 self.optimizer is None or self.optimizer.built):
             return
         y_pred = self._output_placeholder(x)
-        if y_pred is None:  # a subclassed model: its outputs are known by running it
+        if y_pred is None and _overrides(self, "call"):  # subclassed: known by running it
             with StatelessScope([(v, v.value) for v in self.variables]):
                 y_pred = self(x, training=False)
-        if y is not None:
+        # without a call (a GAN trained by its own train_step) there are no outputs to
+        # build the compiled losses and metrics for; a call of it would say so
+        if y is not None and y_pred is not None:
             if self._compile_loss is not None and not self._compile_loss.built:
                 self._compile_loss.build(y, y_pred)
                 self._make_output_loss_trackers()
@@ -263,7 +404,7 @@ class Trainer:
                 self._compile_metrics.build(y, y_pred)
                 # one throw-away update creates the state some metrics make lazily (F1Score,
                 # multi-label AUC), so no variable is born inside a compiled step
-                with StatelessScope([(v, v.value) for v in self._metric_variables()]):
+                with StatelessScope([(v, v.value) for v in self.metrics_variables]):
                     self._compile_metrics.update_state(y, y_pred, None)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
@@ -305,17 +446,28 @@ class Trainer:
         self._output_loss_trackers = [metrics_module.Mean(name=f"{n}_loss") for n in with_loss]
         self._output_loss_positions = [names.index(n) for n in with_loss]
 
+    def _step_variables(self, kind):
+        """The variables a step of ``kind`` reads and updates, grouped as its state is (Keras
+        3's order): trainable, non-trainable, the optimizer's (train only), the metrics'
+        (train and test)."""
+        trainable, non_trainable = self.trainable_variables, self.non_trainable_variables
+        if kind == "predict":
+            return (trainable, non_trainable)
+        if kind == "test":
+            return (trainable, non_trainable, self.metrics_variables)
+        return (trainable, non_trainable, list(self.optimizer.variables), self.metrics_variables)
+
     def _state(self, kind):
-        variables = self._steps[kind]["variables"]
-        return tuple([v.value for v in group] for group in variables)
+        return _values_of(self._steps[kind]["variables"])
 
     def _set_state(self, kind, values):
-        for group, new_values in zip(self._steps[kind]["variables"], values):
-            for variable, value in zip(group, new_values):
-                if value is not None:
-                    variable._value = value
+        _write_values(self._steps[kind]["variables"], values)
 
     def _get_step(self, kind, x, y):
+        """The function that runs a step of ``kind``, ``(state, data) -> (outputs, new
+        state)`` (None for a stateful override, which runs as it is), made when first
+        needed: the model, its losses, metrics and optimizer are built from the batch
+        ``(x, y)`` first."""
         entry = self._steps.get(kind)
         if entry is not None and not self._recheck_variables.get(kind, True):
             return entry["function"]
@@ -323,30 +475,54 @@ class Trainer:
         # changes which variables the step updates, so the step is made again
         self._recheck_variables[kind] = False
         trainable = self.trainable_variables
-        if entry is not None and entry["trainable_ids"] == [id(v) for v in trainable]:
+        form = self._step_form(kind)
+        if entry is not None and entry["trainable_ids"] == [id(v) for v in trainable] and (
+                entry["form"] == form):
             return entry["function"]
         self._build_for_data(x, y)
-        trainable = self.trainable_variables
-        non_trainable = self.non_trainable_variables
-        metric_vars = self._metric_variables()
-        if kind == "train":
-            optimizer_vars = list(self.optimizer.variables)
-            variables = (trainable, non_trainable, optimizer_vars, metric_vars)
-            function = self._make_train_step(trainable, non_trainable, metric_vars)
-        elif kind == "test":
-            variables = (trainable, non_trainable, metric_vars)
-            function = self._make_test_step(trainable, non_trainable, metric_vars)
-        else:
-            variables = (trainable, non_trainable)
-            function = self._make_predict_step(trainable, non_trainable)
-        if self.jit_compile:
+        variables = self._step_variables(kind)
+        if form is None:
+            function = self._default_step_function(kind, variables)
+        elif form == "stateless":
+            function = getattr(self, f"{kind}_step")
+        else:  # stateful: it reads and assigns the variables themselves, eagerly
+            function = None
+        if self.jit_compile and function is not None:
             # the training step's state goes in and comes out updated: letting XLA reuse the
             # old buffers for the new values saves a copy of every weight and slot per step
-            # (the old values are replaced by _set_state right after the call)
-            function = ops.jit(function, donate_argnums=0 if kind == "train" else None)
-        self._steps[kind] = {"function": function, "variables": variables,
-                             "trainable_ids": [id(v) for v in trainable]}
+            # (the old values are replaced by _set_state right after the call). A step of the
+            # user's keeps its buffers: a state it returns wrongly is refused after the call,
+            # and the model must still hold its weights then.
+            donate = kind == "train" and form is None
+            function = ops.jit(function, donate_argnums=0 if donate else None)
+        self._steps[kind] = {"function": function, "variables": variables, "form": form,
+                             "trainable_ids": [id(v) for v in variables[0]]}
         return function
+
+    def _default_step_function(self, kind, variables):
+        """The trainer's own step of ``kind`` for ``variables`` (:meth:`_step_variables`)."""
+        if kind == "train":
+            trainable, non_trainable, _, metric_vars = variables
+            return self._make_train_step(trainable, non_trainable, metric_vars)
+        if kind == "test":
+            return self._make_test_step(*variables)
+        return self._make_predict_step(*variables)
+
+    def _step_form(self, kind):
+        """How ``{kind}_step`` runs: None for the trainer's own, "stateful" for an override
+        taking ``(data)``, "stateless" for one taking ``(state, data)`` (read from its
+        signature; ``*args`` counts as stateless, the form ``super()`` passes on)."""
+        step = getattr(self, f"{kind}_step")
+        if getattr(step, "__func__", None) is getattr(Trainer, f"{kind}_step"):
+            return None
+        form = _form_of(step)
+        if form is None:
+            raise TypeError(
+                f'Model "{self.name}": {kind}_step must take one batch, {kind}_step(self, data) '
+                f"(stateful), or a state and a batch, {kind}_step(self, state, data) "
+                f"(stateless); got {kind}_step{inspect.signature(step)}."
+            )
+        return form
 
     # ------------------------------------------------------------------ the stateless steps
     def _make_train_step(self, trainable, non_trainable, metric_vars):
@@ -359,7 +535,7 @@ class Trainer:
                 mapping += list(zip(non_trainable, non_trainable_values))
                 with StatelessScope(mapping) as scope:
                     y_pred = self(x, training=True)
-                    loss, per_output = self._compute_loss_parts(x, y, y_pred, sample_weight)
+                    loss, per_output = self._step_loss(x, y, y_pred, sample_weight, True)
                 new_non_trainable = _values_after(scope, non_trainable, non_trainable_values)
                 return loss, (y_pred, per_output, new_non_trainable)
 
@@ -380,7 +556,7 @@ class Trainer:
             mapping = list(zip(trainable, trainable_values)) + list(zip(non_trainable, non_trainable_values))
             with StatelessScope(mapping):
                 y_pred = self(x, training=False)
-                loss, per_output = self._compute_loss_parts(x, y, y_pred, sample_weight)
+                loss, per_output = self._step_loss(x, y, y_pred, sample_weight, False)
             with StatelessScope(list(zip(metric_vars, metric_values))) as scope:
                 logs = self._update_metrics(x, y, y_pred, sample_weight, loss, per_output)
             return logs, (trainable_values, non_trainable_values,
@@ -403,6 +579,9 @@ class Trainer:
     def _run_step(self, kind, batch):
         x, y, sample_weight = batch
         function = self._get_step(kind, x, y)
+        entry = self._steps[kind]
+        if entry["form"] is not None:
+            return self._run_custom_step(kind, entry, x, y, sample_weight)
         if kind == "predict":
             return function(self._state(kind), x)
         # labels and weights enter the step as tensors: they were checked on the host
@@ -411,6 +590,176 @@ class Trainer:
         logs, new_state = function(self._state(kind), (x, y, sample_weight))
         self._set_state(kind, new_state)
         return logs
+
+    def _run_custom_step(self, kind, entry, x, y, sample_weight):
+        """Runs the user's ``{kind}_step`` on one batch, given as Keras gives it (``x``,
+        ``(x, y)`` or ``(x, y, sample_weight)``, as tensors); returns its logs (outputs for
+        predict), a stateless step's new state written into the variables."""
+        data = pack_x_y_sample_weight(_host_to_tensors(x), _host_to_tensors(y),
+                                      _host_to_tensors(sample_weight))
+        stateful = entry["form"] == "stateful"
+        if stateful:
+            outputs = getattr(self, f"{kind}_step")(data)
+        else:
+            state = self._state(kind)
+            result = entry["function"](state, data)
+            outputs, new_state = self._check_stateless_result(kind, entry, result)
+            self._set_state(kind, (state[0], new_state) if kind == "predict" else new_state)
+        if kind == "predict":
+            return outputs
+        if not isinstance(outputs, dict):
+            signature = f"{kind}_step(data)" if stateful else f"{kind}_step(state, data)"
+            where = "" if stateful else " as the first item of (logs, state)"
+            raise TypeError(
+                f'Model "{self.name}": {signature} returned a {type(outputs).__name__}; it must '
+                f'return a dict of logs{where}, {{"loss": value, "metric name": value, ...}} '
+                "(e.g. {m.name: m.result() for m in self.metrics})."
+            )
+        return _flat_logs(outputs)
+
+    def _check_stateless_result(self, kind, entry, result):
+        """``(outputs, new state)`` from what a stateless ``{kind}_step`` returned, after
+        checking that the state has the groups and sizes of the state it was given."""
+        signature = f"{kind}_step(state, data)"
+        groups = _STATE_GROUPS[kind]
+        expected = entry["variables"]
+        if kind == "predict":  # it returns the non-trainable values alone
+            groups, expected = groups[1:], expected[1:]
+        what = "(logs, state)" if kind != "predict" else "(outputs, non_trainable_variables)"
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise ValueError(
+                f'Model "{self.name}": {signature} must return {what}; got '
+                f"{_describe(result)}."
+            )
+        outputs, state = result
+        if kind == "predict":
+            state = (state,)
+        elif not isinstance(state, (tuple, list)) or len(state) != len(groups):
+            raise ValueError(
+                f'Model "{self.name}": {signature} must return the new state as '
+                f"{len(groups)} groups ({', '.join(groups)}), the structure of the state it "
+                f"was given; got {_describe(state)}."
+            )
+        for name, values, variables in zip(groups, state, expected):
+            if not isinstance(values, (tuple, list)) or len(values) != len(variables):
+                raise ValueError(
+                    f'Model "{self.name}": {signature} must return {name} as a list of '
+                    f"{len(variables)} values (one per variable of model.{name}, in order); "
+                    f"got {_describe(values)}."
+                )
+        return outputs, state[0] if kind == "predict" else state
+
+    # ------------------------------------------------------------------ the steps users override
+    def train_step(self, *args):
+        """One training step on one batch: what ``fit`` and ``train_on_batch`` run.
+
+        Override it to change what ``fit`` does, in either of Keras 3's two forms (told apart
+        by the override's signature):
+
+        - ``train_step(self, data)``, stateful (Keras's TensorFlow and torch form): ``data``
+          is the batch as ``fit`` got it, ``x``, ``(x, y)`` or ``(x, y, sample_weight)``
+          (:func:`kerasette.utils.unpack_x_y_sample_weight` takes it apart). Compute the
+          gradients with :class:`kerasette.GradientTape` (or ``ops.value_and_grad``), apply
+          them with ``self.optimizer.apply(grads, self.trainable_variables)``, update the
+          metrics and return a dict of logs (``{m.name: m.result() for m in self.metrics}``).
+          It runs eagerly, on every backend.
+        - ``train_step(self, state, data)``, stateless (Keras's JAX form): ``state`` is
+          ``(trainable_variables, non_trainable_variables, optimizer_variables,
+          metrics_variables)``, lists of values in the order of ``self.trainable_variables``,
+          ``self.non_trainable_variables``, ``self.optimizer.variables`` and
+          :attr:`metrics_variables`. Use :meth:`stateless_call`,
+          :meth:`stateless_compute_loss`, ``self.optimizer.stateless_apply`` and
+          ``metric.stateless_update_state``; return ``(logs, new_state)``, the state in the
+          same structure. It is compiled as the default step is (``jit_compile``).
+
+        The default (the trainer's own compiled step: :meth:`compute_loss`, the gradient,
+        the optimizer, :meth:`compute_metrics`) can be called from an override as
+        ``super().train_step(data)`` or ``super().train_step(state, data)``.
+        """
+        return self._default_step("train", args)
+
+    def test_step(self, *args):
+        """One evaluation step on one batch: what ``evaluate`` and ``test_on_batch`` run.
+
+        Override it as :meth:`train_step`: ``test_step(self, data)`` returns a dict of logs;
+        ``test_step(self, state, data)``, with ``state`` ``(trainable_variables,
+        non_trainable_variables, metrics_variables)``, returns ``(logs, new_state)``.
+        """
+        return self._default_step("test", args)
+
+    def predict_step(self, *args):
+        """The model's outputs for one batch: what ``predict`` and ``predict_on_batch`` run
+        (``predict`` concatenates them along the first axis).
+
+        Override it as :meth:`train_step`: ``predict_step(self, data)`` returns the outputs;
+        ``predict_step(self, state, data)``, with ``state`` ``(trainable_variables,
+        non_trainable_variables)``, returns ``(outputs, non_trainable_variables)``.
+        """
+        return self._default_step("predict", args)
+
+    def _default_step(self, kind, args):
+        """The trainer's own step of ``kind``, stateless given ``(state, data)``, or on the
+        model's variables given ``(data)`` (``super().train_step(data)`` from a stateful
+        override)."""
+        if len(args) not in (1, 2):
+            raise TypeError(f'Model "{self.name}": {kind}_step takes (data) or (state, data); '
+                            f"got {len(args)} arguments.")
+        x, y, sample_weight = unpack_x_y_sample_weight(args[-1])
+        variables = self._step_variables(kind)
+        function = self._default_step_function(kind, variables)
+        stateless = len(args) == 2
+        state = args[0] if stateless else _values_of(variables)
+        if kind == "predict":
+            outputs = function(state, x)
+            return (outputs, state[1]) if stateless else outputs
+        logs, new_state = function(state, (x, y, sample_weight))
+        if stateless:
+            return logs, new_state
+        _write_values(variables, new_state)
+        return logs
+
+    @no_tracking
+    def make_train_function(self, force=False):
+        """Makes ``self.train_function`` (once, or again with ``force``), the training step
+        in the form of Keras 3's JAX trainer: ``train_function(state, iterator)`` runs
+        :meth:`train_step` on ``next(iterator)`` (a batch ``x``, ``(x, y)`` or ``(x, y,
+        sample_weight)``) from ``state`` = the values of (``trainable_variables``,
+        ``non_trainable_variables``, ``optimizer.variables``, :attr:`metrics_variables`) and
+        returns ``(logs, new_state)``; the model's variables are left holding the new state.
+        The state's arrays may be reused for the new one (JAX donates them, as Keras does).
+        ``fit`` makes it; the model is built by its first call. Returns the function."""
+        if self.train_function is None or force:
+            self.train_function = self._make_function("train")
+        return self.train_function
+
+    @no_tracking
+    def make_test_function(self, force=False):
+        """Makes ``self.test_function(state, iterator)``, as :meth:`make_train_function`;
+        the state is (``trainable_variables``, ``non_trainable_variables``,
+        :attr:`metrics_variables`)."""
+        if self.test_function is None or force:
+            self.test_function = self._make_function("test")
+        return self.test_function
+
+    @no_tracking
+    def make_predict_function(self, force=False):
+        """Makes ``self.predict_function(state, iterator)``, as :meth:`make_train_function`;
+        the state is (``trainable_variables``, ``non_trainable_variables``) and it returns
+        ``(outputs, new_state)``."""
+        if self.predict_function is None or force:
+            self.predict_function = self._make_function("predict")
+        return self.predict_function
+
+    def _make_function(self, kind):
+        def function(state, iterator):
+            x, y, sample_weight = unpack_x_y_sample_weight(next(iterator))
+            self._get_step(kind, x, y)  # builds the model and the step on first use
+            variables = self._steps[kind]["variables"]
+            _write_values(variables, state)
+            outputs = self._run_step(kind, (x, y, sample_weight))
+            return outputs, _values_of(variables)
+        function.__name__ = f"{kind}_function"
+        return function
 
     # ------------------------------------------------------------------ fit
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -439,6 +788,7 @@ class Trainer:
         self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("fit")
+        self.make_train_function()
         check_count = data_adapters.check_count
         batch_size = check_count(batch_size, "batch_size", "fit")
         epochs = check_count(epochs, "epochs", "fit", minimum=0, allow_none=False)
@@ -503,7 +853,7 @@ class Trainer:
                     warnings.warn("The training data ran out: no batch in this epoch; training "
                                   "stops.", stacklevel=2)
                     break
-                epoch_logs = _pythonify(logs if logs is not None else self._metric_results())
+                epoch_logs = _pythonify(logs if logs is not None else self.get_metrics_result())
                 if validation is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._evaluate_adapter(validation, callback_list)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -551,20 +901,10 @@ class Trainer:
                 self._check_labels_of(batch[1], f"y (batch {index})", batch)
             yield batch
 
-    def _metric_results(self):
-        """The logs of the metrics' current state (an epoch resumed after its last batch)."""
-        logs = {}
-        for metric in self.metrics:
-            result = metric.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[metric.name] = result
-        return logs
-
     def _validation_adapter(self, validation_data, batch_size, steps):
         if data_adapters.is_sequence(validation_data) or data_adapters.is_generator(validation_data):
-            return data_adapters.get_data_adapter(validation_data, steps_per_epoch=steps)
+            return data_adapters.get_data_adapter(validation_data, steps_per_epoch=steps,
+                                                  role="validation ")
         if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
             raise ValueError(
                 "validation_data must be (x_val, y_val), (x_val, y_val, sample_weight) or a "
@@ -583,9 +923,13 @@ class Trainer:
 
         ``batch_size`` and ``steps`` must be positive integers (or None); ``steps`` beyond
         the end of arrays stops there (with a warning): every sample counts once."""
+        kwargs.pop("_use_cached_eval_dataset", None)  # Keras 3's internal flag
+        if kwargs:  # (a ValueError in Keras 3, e.g. for Keras 2's workers=)
+            raise ValueError(f"evaluate(): argument(s) not recognized: {kwargs}")
         self._recheck()
         from kerasette.callbacks import CallbackList
         self._assert_compiled("evaluate")
+        self.make_test_function()
         batch_size = data_adapters.check_count(batch_size, "batch_size", "evaluate")
         steps = data_adapters.check_count(steps, "steps", "evaluate")
         adapter = data_adapters.get_data_adapter(x, y, sample_weight, batch_size=batch_size,
@@ -600,6 +944,8 @@ class Trainer:
         return self._flatten_metrics_in_order(logs)
 
     def _evaluate_adapter(self, adapter, callback_list):
+        if hasattr(adapter, "seek"):
+            adapter.seek(0)  # each evaluation starts at the first batch (Keras 3 resets too)
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = None
@@ -618,6 +964,7 @@ class Trainer:
         be positive integers (or None); ``steps`` beyond the end of arrays stops there (with a
         warning), so no sample is predicted twice. No samples at all is a ``ValueError``."""
         self._recheck()
+        self.make_predict_function()
         from kerasette.callbacks import CallbackList
         batch_size = data_adapters.check_count(batch_size, "batch_size", "predict")
         steps = data_adapters.check_count(steps, "steps", "predict")
@@ -677,6 +1024,82 @@ class Trainer:
         if return_dict:
             return logs
         return self._flatten_metrics_in_order(logs)
+
+
+def _values_of(groups):
+    """The current values of groups of variables, as a tuple of lists (a step's state)."""
+    return tuple([v.value for v in group] for group in groups)
+
+
+def _write_values(groups, values):
+    """Makes groups of variables hold ``values`` (a step's new state; None leaves one as it
+    is). The values were made by a step from the variables' own, so they are set directly,
+    without ``assign``'s checks."""
+    for group, new_values in zip(groups, values):
+        for variable, value in zip(group, new_values):
+            if value is not None:
+                variable._value = value
+
+
+def _overrides_trainer(model, method):
+    return getattr(type(model), method) is not getattr(Trainer, method)
+
+
+_PARAMETERS = weakref.WeakKeyDictionary()
+
+
+def _parameters(function):
+    """The parameter names of ``function`` (remembered: asked once per step)."""
+    names = _PARAMETERS.get(function)
+    if names is None:
+        names = _PARAMETERS[function] = tuple(inspect.signature(function).parameters)
+    return names
+
+
+_FORMS = weakref.WeakKeyDictionary()
+
+
+def _form_of(step):
+    """"stateful" for a step taking ``(data)``, "stateless" for ``(state, data)`` or
+    ``*args``, None for neither (``step`` bound: ``self`` is not counted)."""
+    function = getattr(step, "__func__", step)
+    form = _FORMS.get(function, False)
+    if form is not False:
+        return form
+    parameters = list(inspect.signature(step).parameters.values())
+    positional = [p for p in parameters
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    if len(required) == 1:
+        form = "stateful"
+    elif len(required) == 2 or (not required and variadic):
+        form = "stateless"
+    else:
+        form = None
+    _FORMS[function] = form
+    return form
+
+
+def _flat_logs(logs):
+    """``logs`` with every nested dict (the "compile_metrics" group's result) merged into
+    the top level, as Keras flattens them."""
+    if not any(isinstance(value, dict) for value in logs.values()):
+        return logs
+    flat = {}
+    for key, value in logs.items():
+        if isinstance(value, dict):
+            flat.update(_flat_logs(value))
+        else:
+            flat[key] = value
+    return flat
+
+
+def _describe(value):
+    """A short description of a step's return value for an error message."""
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return f"a {type(value).__name__}"
 
 
 def _values_after(scope, variables, old_values):

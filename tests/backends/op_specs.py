@@ -483,6 +483,7 @@ case("slice", "block", normal(3, 4, 2), kwargs={"start_indices": (1, 0, 1), "sha
 case("slice", "whole", normal(2, 3), kwargs={"start_indices": (0, 0), "shape": (2, 3)})
 case("moveaxis", "first_to_last", normal(2, 3, 4), kwargs={"source": 0, "destination": -1})
 case("moveaxis", "tuple", normal(2, 3, 4), kwargs={"source": (0, 1), "destination": (2, 0)})
+case("unstack", "axis_neg1_num", normal(3, 2, 4), kwargs={"axis": -1, "num": 4})
 
 # ---------------------------------------------------------------------------- conversions
 case("convert_to_tensor", "array", normal(2, 3))
@@ -848,6 +849,127 @@ forward("SeedGenerator", "same_seed_same_draws", call=_seed_generator_draws, cro
         check=_check_same_seed_same_draws)
 
 
+# ---------------------------------------------------------------------------- control flow
+# The functions a control-flow op runs are written with the backend's own ops (``B``): the
+# engine runs them as Python control flow recorded on its tape; the JAX side compiles them
+# as lax control flow under jax.jit (a tensor predicate or index is traced there). JAX
+# compiles each case's programs in about a second, so second derivatives are checked where
+# they differ from the first ones' code paths (a cond, a scan, custom_gradient's rule);
+# tests/backends/test_control_flow.py checks the structures against Keras.
+def _cond(B, x, w, sign):
+    # the predicate comes from the data (sum(x) of positive x, times sign): never near 0
+    pred = B.greater(B.multiply(B.sum(x), sign), 0.0)
+    return B.cond(pred, lambda: (B.multiply(B.sin(x), w), B.sum(w)),
+                  lambda: (B.exp(B.multiply(x, w)), B.sum(B.square(w))))
+
+
+case("cond", "tensor_pred_true", positive(3, 2), normal(3, 2), call=lambda B, x, w: _cond(B, x, w, 1.0))
+case("cond", "python_bool", normal(4), call=lambda B, x: B.cond(False, lambda: x, lambda: B.tanh(x)),
+     twice=False, dtypes=("float64",))
+
+
+def _switch(B, x, w, index):
+    branches = [lambda a, b: B.add(a, b), lambda a, b: B.multiply(B.tanh(a), b),
+                lambda a, b: B.square(B.subtract(a, b))]
+    return B.switch(index(B, x), branches, x, w)
+
+
+case("switch", "tensor_index", normal(4), normal(4), twice=False,
+     call=lambda B, x, w: _switch(B, x, w, lambda B, x: B.cast(B.greater(B.max(x), -100.0), "int32")))
+case("switch", "clamped_above", normal(4), normal(4), call=lambda B, x, w: _switch(B, x, w, lambda B, x: 7),
+     twice=False, dtypes=("float64",))
+
+
+def _rnn(B, h0, xs, w, u, reverse=False):
+    def step(h, x):
+        h = B.tanh(B.add(B.multiply(x, w), B.multiply(h, u)))
+        return h, B.multiply(h, 2.0)
+    return B.scan(step, h0, xs, reverse=reverse)
+
+
+def _scan_structures(B, s0, p0, a, b):
+    def step(carry, x):
+        a_i, b_i = x
+        s = B.add(carry["s"], B.multiply(a_i, b_i))
+        p = B.multiply(carry["p"], B.cos(a_i))
+        return {"s": s, "p": p}, (s, B.sum(p))
+    carry, ys = B.scan(step, {"s": s0, "p": p0}, (a, b))
+    return carry["s"], carry["p"], ys
+
+
+case("scan", "rnn_reverse", normal(3), normal(4, 3), normal(3), normal(3, scale=0.5),
+     call=lambda B, *args: _rnn(B, *args, reverse=True))
+case("scan", "structures", normal(3), normal(3), normal(4, 3), normal(4, 1), call=_scan_structures,
+     twice=False, dtypes=("float64",))
+
+
+def _fori(B, x, w):
+    def body(i, value):
+        x, total = value
+        x = B.sin(B.multiply(x, w))
+        # the index is a Python int on the engine, a traced int32 on JAX
+        return x, B.add(total, B.multiply(x, B.cast(i, B.dtype(x))))
+    return B.fori_loop(1, 4, body, (x, B.zeros_like(x)))
+
+
+case("fori_loop", "python_bounds", normal(3, 2), normal(3, 2), call=_fori, twice=False)
+
+
+def _linear_recurrence(B, a, b, **kwargs):
+    # h_k = a_k * h_{k-1} + b_k: the composition of affine maps is associative
+    def compose(first, second):
+        (a1, b1), (a2, b2) = first, second
+        return B.multiply(a1, a2), B.add(B.multiply(a2, b1), b2)
+    return B.associative_scan(compose, (a, b), **kwargs)
+
+
+case("associative_scan", "affine_odd_length_reverse", normal(5, 2, scale=0.7), normal(5, 2),
+     call=lambda B, a, b: _linear_recurrence(B, a, b, reverse=True), twice=False)
+case("map", "structures", normal(3, 2), normal(3), twice=False, call=lambda B, a, b: B.map(
+    lambda d: (B.multiply(d["a"], d["b"]), B.sum(B.exp(d["a"]))), {"a": a, "b": b}))
+case("vectorized_map", "tuple_elements", normal(4, 3), normal(4, 3), twice=False,
+     call=lambda B, x, y: B.vectorized_map(lambda t: B.multiply(t[0], B.exp(t[1])), (x, y)))
+
+
+def _while(B, x):
+    # halves x until its sum of squares is below 1: the trip count comes from the data
+    return B.while_loop(lambda i, x: B.greater(B.sum(B.square(x)), 1.0),
+                        lambda i, x: (B.add(i, 1), B.multiply(x, 0.5)), (0, x))
+
+
+forward("while_loop", "data_dependent_trips", normal(4, scale=3.0), call=_while)
+
+
+def _log1pexp(B):
+    @B.custom_gradient
+    def log1pexp(x):
+        e = B.exp(x)
+
+        def grad(upstream):
+            return B.multiply(upstream, B.subtract(1.0, B.divide(1.0, B.add(1.0, e))))
+        return B.log(B.add(1.0, e)), grad
+    return log1pexp
+
+
+def _product_and_sine(B):
+    # two arguments, two outputs, Keras's backend-neutral grad signature
+    @B.custom_gradient
+    def product_and_sine(x, y):
+        def grad(*args, upstream=None):
+            if upstream is None:
+                (upstream,) = args
+            d_product, d_sine = upstream
+            return (B.add(B.multiply(d_product, y), B.multiply(d_sine, B.cos(x))),
+                    B.multiply(d_product, x))
+        return (B.multiply(x, y), B.sin(x)), grad
+    return product_and_sine
+
+
+case("custom_gradient", "log1pexp", normal(3, 4), call=lambda B, x: _log1pexp(B)(x))
+case("custom_gradient", "two_arguments_two_outputs", normal(3), normal(3),
+     call=lambda B, x, y: _product_and_sine(B)(x, y))
+
+
 # ---------------------------------------------------------------------------- the table
 CASES = [c for cases in SPECS.values() for c in cases]
 GRADIENT_CASES = [c for c in CASES if c.diff]
@@ -887,6 +1009,7 @@ INTERNAL_PRIMITIVES = {
     "sigmoid_crossentropy": ("binary_crossentropy",),
     "softmax_crossentropy": ("categorical_crossentropy",),
     "sparse_softmax_crossentropy": ("sparse_categorical_crossentropy",),
+    "custom_gradient_call": ("custom_gradient",),
 }
 
 

@@ -18,7 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import REAL_CUPY
+from backend_availability import REAL_CUPY
 
 import kerasette
 

@@ -34,6 +34,10 @@ class LayerCase:
             to compile or train fails it.
         random_in_training: the layer draws random numbers while training (Dropout), so the
             short fit judges the loss at inference instead of the training loss.
+        wrapped: for a wrapper layer, ``(class name, arguments)`` of the layer it wraps, made
+            with the same library as the wrapper and passed as its ``layer`` argument.
+        jax_fit_elsewhere: the test that fits this layer in a compiled jax step instead of
+            the short fit here (one model holding several such layers compiles once).
     """
 
     name: str
@@ -46,6 +50,8 @@ class LayerCase:
     config_round_trip: bool = True
     fit_skip: str = None
     random_in_training: bool = False
+    wrapped: tuple = None
+    jax_fit_elsewhere: str = None
 
     def __post_init__(self):
         if self.id is None:
@@ -61,11 +67,18 @@ class LayerCase:
 
     def make(self):
         """A new kerasette layer of this case on the active backend."""
-        return getattr(kerasette.layers, self.name)(**self.config)
+        return self._make(kerasette.layers)
 
     def make_keras(self, keras):
         """The same layer in Keras."""
-        return getattr(keras.layers, self.name)(**self.config)
+        return self._make(keras.layers)
+
+    def _make(self, layers):
+        config = dict(self.config)
+        if self.wrapped is not None:
+            name, arguments = self.wrapped
+            config["layer"] = getattr(layers, name)(**arguments)
+        return getattr(layers, self.name)(**config)
 
     def inputs(self, seed=0, batch_size=None):
         """Random numpy inputs (a list for multi-input layers), with the case's batch size

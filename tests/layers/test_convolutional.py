@@ -115,6 +115,14 @@ def test_symbolic_call_with_unknown_spatial_sizes(backend):
      r"""Conv2D "c": padding must be one of 'valid', 'same', got 'causal'"""),
     (lambda: layers.Conv2DTranspose(4, 3, strides=2, output_padding=2, name="c"),
      r'Conv2DTranspose "c": each entry of output_padding must be less than the stride'),
+    (lambda: layers.DepthwiseConv2D(3, depth_multiplier=0, name="c"),
+     r'DepthwiseConv2D "c": depth_multiplier must be a positive integer, got 0'),
+    (lambda: layers.SeparableConv1D(4, 3, padding="causal", name="c"),
+     r"""SeparableConv1D "c": padding must be one of 'valid', 'same', got 'causal'"""),
+    (lambda: layers.SeparableConv2D(0, 3, name="c"),
+     r'SeparableConv2D "c": filters must be a positive integer'),
+    (lambda: layers.Conv3D(4, 2, name="c").build((None, 8, 8, 3)),
+     r'Conv3D "c" expected an input of rank 5, got rank 4'),
 ])
 def test_bad_arguments_raise_errors_naming_the_layer(backend, build, message):
     with pytest.raises(ValueError, match=message):

@@ -1,5 +1,6 @@
 """BatchNormalization and LayerNormalization: training vs inference, moving statistics
-updated by ``fit``, freezing, errors."""
+updated by ``fit``, freezing, errors. SpectralNormalization: ``fit`` as Keras's, a zero
+kernel, errors."""
 
 import numpy as np
 import pytest
@@ -225,3 +226,49 @@ def test_renorm_fit_matches_keras(backend, keras, clipping):
     np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-4)
     for ours_w, theirs in zip(ours.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(ours_w, np.asarray(theirs), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+def test_spectral_normalization_fit_matches_keras(backend, keras):
+    """Six SGD steps through Dense -> SpectralNormalization(Dense) from Keras's initial
+    weights: the same losses and weights. In a (stateless) train step the normalized kernel
+    is used and differentiated through, but only vector_u is kept; the kernel keeps its SGD
+    updates."""
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(24, 5)).astype("float32")
+    y = (x @ rng.normal(size=(5, 2))).astype("float32")
+
+    def model(K):
+        return K.Sequential([K.Input((5,)), K.layers.Dense(4, activation="tanh"),
+                             K.layers.SpectralNormalization(K.layers.Dense(2),
+                                                            power_iterations=2)])
+    reference, ours = model(keras), model(kerasette)
+    ours.set_weights([np.asarray(w) for w in reference.get_weights()])
+    reference.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
+    ours.compile(optimizer=kerasette.optimizers.SGD(0.1), loss="mse")
+    expected = reference.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    history = ours.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-4)
+    for ours_w, theirs in zip(ours.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(ours_w, np.asarray(theirs), rtol=1e-4, atol=1e-5)
+
+
+def test_spectral_normalization_leaves_a_zero_kernel(backend):
+    layer = layers.SpectralNormalization(layers.Dense(3, use_bias=False))
+    x = np.ones((2, 4), "float32")
+    layer(x)
+    u = ops.convert_to_numpy(layer.vector_u)
+    layer.layer.kernel.assign(np.zeros((4, 3), "float32"))
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer(x, training=True)), 0)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.layer.kernel), 0)
+    np.testing.assert_array_equal(ops.convert_to_numpy(layer.vector_u), u)
+
+
+def test_spectral_normalization_errors_name_the_layer():
+    with pytest.raises(ValueError, match=r'SpectralNormalization "s": the wrapped layer '
+                                         r'Identity "i" has neither a kernel nor embeddings'):
+        layers.SpectralNormalization(layers.Identity(name="i"), name="s")(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="SpectralNormalization wraps a layer, got 3"):
+        layers.SpectralNormalization(3)
+    with pytest.raises(ValueError, match="power_iterations must be a positive integer, got 0"):
+        layers.SpectralNormalization(layers.Dense(2), power_iterations=0)

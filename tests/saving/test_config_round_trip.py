@@ -9,6 +9,7 @@ would show. Layers must also compute the same outputs once the weights are copie
 losses, schedules, regularizers and constraints the same values.
 """
 
+import functools
 import inspect
 import json
 
@@ -59,6 +60,7 @@ LAYERS = {
                "bias_constraint": "non_neg"}, (2, 5)),
     "Dropout": ({"rate": 0.3, "seed": 3}, (2, 5)),
     "Embedding": ({"input_dim": 10, "output_dim": 3}, "int"),
+    "Masking": ({"mask_value": 0.5}, (2, 3, 4)),
     "Flatten": ({}, (2, 3, 4)),
     "Permute": ({"dims": (2, 1)}, (2, 3, 4)),
     "RepeatVector": ({"n": 3}, (2, 5)),
@@ -67,6 +69,39 @@ LAYERS = {
     "LeakyReLU": ({"negative_slope": 0.2}, (2, 5)),
     "ReLU": ({"max_value": 2.0, "threshold": 0.1}, (2, 5)),
     "Softmax": ({"axis": 1}, (2, 5)),
+    "Conv3D": ({"filters": 2, "kernel_size": (2, 1, 2), "strides": 2, "groups": 2},
+               (2, 4, 4, 4, 2)),
+    "Conv3DTranspose": ({"filters": 2, "kernel_size": 2, "output_padding": 1, "strides": 2},
+                        (2, 2, 2, 2, 3)),
+    "DepthwiseConv1D": ({"kernel_size": 3, "depth_multiplier": 2, "depthwise_regularizer": "l2"},
+                        (2, 6, 3)),
+    "DepthwiseConv2D": ({"kernel_size": 2, "padding": "same", "use_bias": False},
+                        (2, 4, 4, 3)),
+    "SeparableConv1D": ({"filters": 4, "kernel_size": 2, "depth_multiplier": 2,
+                         "pointwise_initializer": "he_normal"}, (2, 6, 3)),
+    "SeparableConv2D": ({"filters": 2, "kernel_size": 2, "dilation_rate": 2,
+                         "pointwise_constraint": "non_neg"}, (2, 5, 5, 3)),
+    "MaxPooling3D": ({"pool_size": (2, 1, 2), "padding": "same"}, (2, 3, 4, 4, 2)),
+    "AveragePooling3D": ({"pool_size": 2, "strides": 1}, (2, 3, 3, 3, 2)),
+    "GlobalMaxPooling3D": ({"keepdims": True}, (2, 3, 3, 3, 2)),
+    "GlobalAveragePooling3D": ({"data_format": "channels_first"}, (2, 2, 3, 3, 3)),
+    "UpSampling3D": ({"size": (2, 1, 1)}, (2, 2, 2, 2, 3)),
+    "ZeroPadding3D": ({"padding": ((1, 0), (0, 2), (2, 1))}, (2, 2, 2, 2, 3)),
+    "Cropping3D": ({"cropping": ((1, 0), (0, 1), (1, 1))}, (2, 3, 3, 4, 2)),
+    "ELU": ({"alpha": 0.3}, (2, 5)),
+    "PReLU": ({"alpha_initializer": "ones", "shared_axes": [1, 2]}, (2, 3, 4, 5)),
+    "Identity": ({}, (2, 5)),
+    "Dot": ({"axes": [1, 1], "normalize": True}, [(2, 5), (2, 5)]),
+    "SpatialDropout1D": ({"rate": 0.3, "seed": 2}, (2, 4, 3)),
+    "SpatialDropout2D": ({"rate": 0.3, "data_format": "channels_first"}, (2, 3, 4, 4)),
+    "SpatialDropout3D": ({"rate": 0.3, "seed": 4}, (2, 2, 2, 2, 3)),
+    "GaussianNoise": ({"stddev": 0.2, "seed": 1}, (2, 5)),
+    "GaussianDropout": ({"rate": 0.2, "seed": 1}, (2, 5)),
+    "AlphaDropout": ({"rate": 0.2, "noise_shape": (None, 1), "seed": 1}, (2, 5)),
+    "ActivityRegularization": ({"l1": 0.1, "l2": 0.2}, (2, 5)),
+    # a partial is called for each test: a layer instance is built on one backend only
+    "SpectralNormalization": ({"layer": functools.partial(layers.Conv2D, 2, 2),
+                               "power_iterations": 3}, (2, 4, 4, 3)),
     "InputLayer": ({"shape": (5,)}, None),
     "Layer": ({"trainable": False}, None),
 }
@@ -279,6 +314,8 @@ def layer_inputs(spec):
 @pytest.mark.parametrize("name", sorted(LAYERS))
 def test_layer_config_round_trip_and_outputs(backend, name):
     arguments, spec = LAYERS[name]
+    arguments = {key: value() if isinstance(value, functools.partial) else value
+                 for key, value in arguments.items()}
     layer = getattr(layers, name)(**arguments)
     if spec is None:
         assert_same_config(layer, round_trip(layer), arguments)

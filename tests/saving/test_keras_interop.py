@@ -6,7 +6,9 @@ The models use Dense, Conv2D, MaxPooling2D, BatchNormalization (trained, so that
 moving statistics are not their initial zeros and ones), Dropout, Flatten and
 Concatenate, as a Sequential and as a two-input Functional model. Each test runs on
 kerasette's numpy and jax backends (``backend``) against the real Keras 3 on JAX
-(``keras``).
+(``keras``). A third model (:func:`more_layers`) holds the 3-D, depthwise and separable
+convolutions, the 3-D pooling and reshaping layers, the noise layers, PReLU, Dot and
+SpectralNormalization (its test runs on the default backend).
 """
 
 import numpy as np
@@ -141,3 +143,81 @@ def test_training_continues_alike_in_keras_from_a_kerasette_file(backend, keras,
     assert int(np.asarray(theirs.optimizer.iterations)) == 9
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def more_layers(lib):
+    """A three-input model with the 3-D, depthwise and separable convolutions, the 3-D
+    pooling and reshaping layers, PReLU, Dot and a spectrally normalized Dense (their
+    weights' names, shapes and order must match Keras's), and the layers without weights
+    whose configs must load in the other library."""
+    layers = lib.layers
+    volume = lib.Input((4, 4, 4, 2), name="volume")
+    image = lib.Input((6, 6, 2), name="image")
+    steps = lib.Input((6, 3), name="steps")
+    v = layers.ZeroPadding3D(((1, 0), (0, 1), 1))(volume)
+    v = layers.Conv3D(3, 2, activation="relu")(v)
+    v = layers.Cropping3D(((1, 0), 0, (0, 1)))(v)
+    v = layers.Conv3DTranspose(2, 2, strides=2, data_format="channels_first")(v)
+    v = layers.UpSampling3D((1, 1, 2))(v)
+    v = layers.MaxPooling3D(2)(v)
+    v = layers.AveragePooling3D(2, padding="same")(v)
+    v = layers.SpatialDropout3D(0.2)(v)
+    v = layers.GlobalMaxPooling3D()(v)
+    i = layers.DepthwiseConv2D(3, depth_multiplier=2)(image)
+    i = layers.SeparableConv2D(3, 2, padding="same")(i)
+    i = layers.PReLU(shared_axes=[1, 2])(i)
+    i = layers.SpatialDropout2D(0.2)(i)
+    i = layers.GlobalAveragePooling2D()(i)
+    s = layers.DepthwiseConv1D(2)(steps)
+    s = layers.SeparableConv1D(4, 2, depth_multiplier=2)(s)
+    s = layers.ELU(0.5)(layers.GaussianNoise(0.1)(layers.SpatialDropout1D(0.2)(s)))
+    s = layers.AlphaDropout(0.1)(layers.GaussianDropout(0.1)(s))
+    s = layers.GlobalAveragePooling1D()(s)
+    x = layers.Concatenate()([v, i, s])
+    x = layers.ActivityRegularization(l2=0.01)(layers.Identity()(x))
+    similarity = layers.Dot(axes=1, normalize=True)([i, layers.Dense(3)(s)])
+    x = layers.SpectralNormalization(layers.Dense(2))(x)
+    return lib.Model([volume, image, steps], layers.Concatenate()([x, similarity]))
+
+
+def _more_layers_inputs(seed=3):
+    g = np.random.default_rng(seed)
+    return [g.normal(size=shape).astype("float32")
+            for shape in ((5, 4, 4, 4, 2), (5, 6, 6, 2), (5, 6, 3))]
+
+
+def _with_random_weights(model, seed=4):
+    g = np.random.default_rng(seed)
+    model.set_weights([g.normal(size=np.shape(w)).astype("float32") * 0.5
+                       for w in model.get_weights()])
+    return model
+
+
+def test_more_layers_move_both_ways(keras, tmp_path):
+    """The model of :func:`more_layers`, as a ``.keras`` file and as a ``.weights.h5`` file,
+    from kerasette to Keras and back: the same predictions. (On the default backend only:
+    the files are read and written by the same code on every backend, as the tests above
+    show, and test_all_layers.py compares these layers across backends.)"""
+    x = _more_layers_inputs()
+
+    def outputs(model):
+        return np.asarray(model.predict(x, verbose=0))
+
+    ours = _with_random_weights(more_layers(kerasette))
+    ours.save(tmp_path / "ours.keras")
+    ours.save_weights(tmp_path / "ours.weights.h5")
+    ours_outputs = outputs(ours)
+    theirs = keras.models.load_model(tmp_path / "ours.keras")
+    np.testing.assert_allclose(outputs(theirs), ours_outputs, rtol=RTOL, atol=ATOL)
+
+    theirs = _with_random_weights(more_layers(keras), seed=5)
+    theirs.save(tmp_path / "theirs.keras")
+    theirs.save_weights(tmp_path / "theirs.weights.h5")
+    expected = outputs(theirs)
+    loaded = kerasette.models.load_model(tmp_path / "theirs.keras")
+    np.testing.assert_allclose(outputs(loaded), expected, rtol=RTOL, atol=ATOL)
+    fresh = more_layers(kerasette)
+    fresh.load_weights(tmp_path / "theirs.weights.h5")
+    np.testing.assert_allclose(outputs(fresh), expected, rtol=RTOL, atol=ATOL)
+    theirs.load_weights(tmp_path / "ours.weights.h5")
+    np.testing.assert_allclose(outputs(theirs), ours_outputs, rtol=RTOL, atol=ATOL)

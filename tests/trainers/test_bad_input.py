@@ -338,18 +338,21 @@ def test_class_weight_and_sample_weight_scale_each_sample_loss(numpy_backend):
         np.testing.assert_array_equal(a, b)
 
 
-def test_steps_per_epoch_with_arrays_continues_through_the_data(numpy_backend):
+def test_steps_per_epoch_with_arrays_stops_at_the_end_of_the_data(numpy_backend):
+    """As Keras 3: epochs of steps_per_epoch batches continue through the data but stop at
+    its end (with a warning); the next epoch starts a new pass."""
     x, y = data()
     keras.utils.set_random_seed(1)
     model = compiled()
-    history = model.fit(x, y, batch_size=8, epochs=2, steps_per_epoch=3, shuffle=False, verbose=0)
-    assert iterations(model) == 6 and len(history.history["loss"]) == 2
-    # six batches of eight: the first 48 samples, wrapping after 40 -- the same weights as
-    # the first five batches and then the first batch again
+    with pytest.warns(UserWarning, match=r"ran out of data; interrupting after 2 batch\(es\), "
+                                         r"short of steps_per_epoch=3"):
+        history = model.fit(x, y, batch_size=8, epochs=2, steps_per_epoch=3, shuffle=False,
+                            verbose=0)
+    assert iterations(model) == 5 and len(history.history["loss"]) == 2
+    # 3 + 2 batches of eight: one pass over the 40 samples, the weights of one whole epoch
     keras.utils.set_random_seed(1)
     reference = compiled()
     reference.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
-    reference.train_on_batch(x[:8], y[:8])
     for mine, expected in zip(model.get_weights(), reference.get_weights()):
         np.testing.assert_allclose(mine, expected, rtol=1e-6, atol=1e-7)
 
@@ -517,14 +520,17 @@ def test_numpy_integers_are_integers(numpy_backend):
         model.predict(x, batch_size=np.int64(4), steps=np.int32(3), verbose=0), expected)
     assert model.evaluate(x, y, batch_size=np.int16(4), verbose=0) == pytest.approx(
         model.evaluate(x, y, batch_size=4, verbose=0), rel=1e-6)
-    history = model.fit(x, y, batch_size=np.int64(4), epochs=np.int64(3), initial_epoch=np.int8(1),
-                        steps_per_epoch=np.uint8(2), validation_data=(x, y),
-                        validation_freq=np.int64(2), validation_batch_size=np.int32(5),
-                        validation_steps=np.int64(1), verbose=0)
-    assert history.epoch == [1, 2] and iterations(model) == 4
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(x, y, batch_size=np.int64(4), epochs=np.int64(3),
+                            initial_epoch=np.int8(1), steps_per_epoch=np.uint8(2),
+                            validation_data=(x, y), validation_freq=np.int64(2),
+                            validation_batch_size=np.int32(5), validation_steps=np.int64(1),
+                            verbose=0)
+    # three batches a pass, two an epoch: epoch 1 is the pass's last batch, epoch 2 two more
+    assert history.epoch == [1, 2] and iterations(model) == 3
     assert len(history.history["val_loss"]) == 1  # epoch 2 only (the second of every two)
     # epochs=0 (or initial_epoch >= epochs) is a valid fit that trains nothing, as in Keras
-    assert model.fit(x, y, epochs=0, verbose=0).epoch == [] and iterations(model) == 4
+    assert model.fit(x, y, epochs=0, verbose=0).epoch == [] and iterations(model) == 3
 
 
 def test_steps_past_the_end_of_arrays_stop_evaluate_and_predict(numpy_backend):
@@ -533,12 +539,12 @@ def test_steps_past_the_end_of_arrays_stop_evaluate_and_predict(numpy_backend):
     x, y = data(n=10)
     model = compiled()
     everything = model.predict(x, batch_size=4, verbose=0)
-    with pytest.warns(UserWarning, match=r"3 batches.*steps=5"):
+    with pytest.warns(UserWarning, match=r"after 3 batch\(es\), short of steps=5"):
         more = model.predict(x, batch_size=4, steps=5, verbose=0)
     np.testing.assert_array_equal(more, everything)
     np.testing.assert_array_equal(model.predict(x, batch_size=4, steps=2, verbose=0),
                                   everything[:8])
-    with pytest.warns(UserWarning, match=r"3 batches.*steps=5"):
+    with pytest.warns(UserWarning, match=r"after 3 batch\(es\), short of steps=5"):
         loss = model.evaluate(x, y, batch_size=4, steps=5, verbose=0)
     assert loss == pytest.approx(float(np.mean(cross_entropy(everything, y))), rel=1e-5)
 

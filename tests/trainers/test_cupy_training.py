@@ -15,14 +15,14 @@ import numpy as np
 import pytest
 
 import kerasette
-from conftest import REAL_CUPY, _unavailable
+from backend_availability import REAL_CUPY, unavailable
 
 pytestmark = pytest.mark.standin
 
 
 @pytest.fixture
 def cupy_backend():
-    reason = _unavailable("cupy", standin_ok=True)
+    reason = unavailable("cupy", standin_ok=True)
     if reason:
         pytest.skip(reason)
     with kerasette.backend.use("cupy") as active:

@@ -18,4 +18,6 @@ from . import (  # noqa: F401
     crossentropy,
     random,
     optimizers,
+    custom_gradient,
+    control_flow,
 )

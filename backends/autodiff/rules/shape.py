@@ -1,5 +1,5 @@
-"""Shape ops: reshape, expand_dims, squeeze, concatenate, stack, split, broadcast_to,
-tile, repeat, pad, flip, moveaxis, slice.
+"""Shape ops: reshape, expand_dims, squeeze, concatenate, stack, split, unstack,
+broadcast_to, tile, repeat, pad, flip, moveaxis, slice.
 
 Primitives here move elements without arithmetic, so each gradient moves the
 output gradient back: reshape it, slice it, flip it. Ops that are another op in
@@ -103,6 +103,24 @@ def split(F, x, indices_or_sections, axis=0):
             )
         bounds = list(range(0, n + 1, n // sections)) if n else [0] * (sections + 1)
     return [_slice_along(F, x, axis, slice(start, stop)) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+@defop("unstack", outputs="sequence")
+def unstack(xp, x, num=None, axis=0):
+    axis = checked_axes("unstack", axis, x.ndim)[0]
+    n = x.shape[axis]
+    if num is not None and int(num) != n:
+        raise ValueError(f"unstack: num={num} but axis {axis} of shape {tuple(x.shape)} has "
+                         f"{n} slices.")
+    before = (slice(None),) * axis
+    return [x[before + (i,)] for i in range(n)]  # views: the slices copy nothing
+
+
+@unstack.defvjp
+def unstack_vjp(F, g, y, x, num=None, axis=0):
+    # one stack of the slices' gradients, where a gather per slice would scatter each into
+    # a zero array of the input's size (a scan over n steps would cost n times the input)
+    return (F.stack(g, axis=checked_axes("unstack", axis, x.ndim)[0]),)
 
 
 @defcomposite("tile")

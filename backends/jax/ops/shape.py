@@ -3,12 +3,13 @@ moveaxis (``jax.numpy``'s, numpy semantics)."""
 
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from ..convert import axis_argument, promote, tensor
 from ..dispatch import op
 
-__all__ = ["reshape", "expand_dims", "squeeze", "concatenate", "stack", "split", "broadcast_to",
-           "tile", "repeat", "pad", "flip", "moveaxis"]
+__all__ = ["reshape", "expand_dims", "squeeze", "concatenate", "stack", "split", "unstack",
+           "broadcast_to", "tile", "repeat", "pad", "flip", "moveaxis"]
 
 _PAD_MODES = ("constant", "reflect", "symmetric", "edge")
 
@@ -43,6 +44,18 @@ def split(x, indices_or_sections, axis=0):
     if not isinstance(indices_or_sections, (int, np.integer)):
         indices_or_sections = [int(i) for i in np.asarray(indices_or_sections).reshape(-1)]
     return list(jnp.split(tensor(x), indices_or_sections, axis=axis))
+
+
+@op("x")
+def unstack(x, num=None, axis=0):
+    x = tensor(x)
+    if not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"unstack: axis {axis} is out of range for {x.ndim} dimensions.")
+    n = x.shape[axis]
+    if num is not None and int(num) != n:
+        raise ValueError(f"unstack: num={num} but axis {axis % x.ndim} of shape {x.shape} has "
+                         f"{n} slices.")
+    return [lax.index_in_dim(x, i, axis, keepdims=False) for i in range(n)]
 
 
 @op("x")

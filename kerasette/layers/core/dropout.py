@@ -18,21 +18,20 @@ class Dropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if not 0 <= rate < 1:
-            raise ValueError(f'Dropout "{self.name}": rate must be in [0, 1), got {rate}.')
-        self.rate = float(rate)
+        self.rate = check_rate(self, rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
         self.seed_generator = SeedGenerator(seed) if rate > 0 else None
         self.supports_masking = True
 
+    def _noise_shape(self, inputs):
+        """The shape of the mask for ``inputs`` (None: the inputs' own)."""
+        return concrete_noise_shape(self.noise_shape, inputs)
+
     def call(self, inputs, training=False):
         if training and self.rate > 0:
-            noise_shape = self.noise_shape
-            if noise_shape is not None:
-                shape = ops.shape(inputs)
-                noise_shape = tuple(shape[i] if d is None else d for i, d in enumerate(noise_shape))
-            return ops.dropout(inputs, self.rate, noise_shape=noise_shape, seed=self.seed_generator)
+            return ops.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs),
+                               seed=self.seed_generator)
         return inputs
 
     def compute_output_shape(self, input_shape):
@@ -42,3 +41,21 @@ class Dropout(Layer):
         config = super().get_config()
         config.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
         return config
+
+
+def concrete_noise_shape(noise_shape, inputs):
+    """``noise_shape`` with each None entry replaced by the size of that axis of ``inputs``
+    (None stays None: the inputs' shape)."""
+    if noise_shape is None:
+        return None
+    shape = ops.shape(inputs)
+    return tuple(shape[i] if size is None else size for i, size in enumerate(noise_shape))
+
+
+def check_rate(layer, rate):
+    """``rate`` as a float if it lies in [0, 1), else ValueError naming ``layer``."""
+    if not 0 <= rate < 1:
+        raise ValueError(
+            f'{type(layer).__name__} "{layer.name}": rate must be in [0, 1), got {rate}.'
+        )
+    return float(rate)

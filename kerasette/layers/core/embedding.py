@@ -1,5 +1,7 @@
 """Embedding: turns integer ids into dense vectors (rows of a learned table)."""
 
+import warnings
+
 from kerasette import constraints, initializers, ops, regularizers
 from kerasette.layers.layer import Layer
 
@@ -16,8 +18,9 @@ class Embedding(Layer):
             ``[-0.05, 0.05]``).
         embeddings_regularizer: a penalty on the table added to the loss.
         embeddings_constraint: a projection applied to the table after each update.
-        mask_zero: id 0 is padding: :meth:`compute_mask` returns ``inputs != 0`` (and
-            ``input_dim`` should count the padding id).
+        mask_zero: id 0 is padding: :meth:`compute_mask` returns ``inputs != 0``, the
+            output carries that mask, and the layers after it that support masking leave
+            the padding out (``input_dim`` should count the padding id).
         weights: an initial table (a list holding one array, or the array), as Keras allows.
 
     Example:
@@ -30,7 +33,9 @@ class Embedding(Layer):
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
                  weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
                  **kwargs):
-        kwargs.pop("input_length", None)  # deprecated in Keras 3, ignored
+        if kwargs.pop("input_length", None) is not None:
+            warnings.warn("Embedding: the argument `input_length` is deprecated and ignored in "
+                          "Keras 3; remove it.", stacklevel=2)
         super().__init__(**kwargs)
         for argument, value in (("input_dim", input_dim), ("output_dim", output_dim)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

@@ -1,4 +1,5 @@
-"""GlobalAveragePooling1D and GlobalAveragePooling2D: the mean over every position."""
+"""GlobalAveragePooling1D, GlobalAveragePooling2D and GlobalAveragePooling3D: the mean over
+every position."""
 
 from kerasette import ops
 from kerasette.layers.pooling.base_global_pooling import BaseGlobalPooling
@@ -7,8 +8,9 @@ from kerasette.layers.pooling.base_global_pooling import BaseGlobalPooling
 class GlobalAveragePooling1D(BaseGlobalPooling):
     """The mean over the steps: ``(batch, steps, channels) -> (batch, channels)``.
 
-    ``call`` takes an optional ``mask`` of shape ``(batch, steps)``: masked steps are left
-    out of the mean.
+    Masked steps are left out of the mean: ``call`` takes a ``mask`` of shape ``(batch,
+    steps)``, given automatically when the input carries one (after
+    ``Embedding(mask_zero=True)`` or ``Masking``). The output carries no mask.
 
     Args:
         data_format: "channels_last" or "channels_first".
@@ -26,10 +28,14 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         if mask is None:
             return super().call(inputs)
         steps_axis = self._spatial_axes[0]
-        weights = ops.expand_dims(ops.cast(mask, ops.dtype(inputs)),
-                                  2 if self.data_format == "channels_last" else 1)
-        total = ops.sum(ops.multiply(inputs, weights), axis=steps_axis, keepdims=self.keepdims)
-        return ops.divide(total, ops.sum(weights, axis=steps_axis, keepdims=self.keepdims))
+        kept = ops.expand_dims(ops.cast(mask, "bool"),
+                               2 if self.data_format == "channels_last" else 1)
+        # where, not a product: a masked step holding inf or nan does not spoil the mean
+        total = ops.sum(ops.where(kept, inputs, ops.zeros_like(inputs)), axis=steps_axis,
+                        keepdims=self.keepdims)
+        count = ops.sum(ops.cast(kept, ops.dtype(inputs)), axis=steps_axis,
+                        keepdims=self.keepdims)
+        return ops.divide(total, count)
 
     def compute_mask(self, inputs, mask=None):
         return None
@@ -44,4 +50,17 @@ class GlobalAveragePooling2D(BaseGlobalPooling):
     """
 
     rank = 2
+    reduction = ops.mean
+
+
+class GlobalAveragePooling3D(BaseGlobalPooling):
+    """The mean over the three spatial axes: ``(batch, dim1, dim2, dim3, channels) ->
+    (batch, channels)``.
+
+    Args:
+        data_format: "channels_last" or "channels_first".
+        keepdims: keep the spatial axes with size 1.
+    """
+
+    rank = 3
     reduction = ops.mean

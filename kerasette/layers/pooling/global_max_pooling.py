@@ -1,4 +1,5 @@
-"""GlobalMaxPooling1D and GlobalMaxPooling2D: the maximum over every position."""
+"""GlobalMaxPooling1D, GlobalMaxPooling2D and GlobalMaxPooling3D: the maximum over every
+position."""
 
 from kerasette import ops
 from kerasette.layers.pooling.base_global_pooling import BaseGlobalPooling
@@ -26,4 +27,17 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
     """
 
     rank = 2
+    reduction = ops.max
+
+
+class GlobalMaxPooling3D(BaseGlobalPooling):
+    """The maximum over the three spatial axes: ``(batch, dim1, dim2, dim3, channels) ->
+    (batch, channels)``.
+
+    Args:
+        data_format: "channels_last" or "channels_first".
+        keepdims: keep the spatial axes with size 1.
+    """
+
+    rank = 3
     reduction = ops.max

@@ -1,4 +1,4 @@
-"""MaxPooling1D and MaxPooling2D: the maximum of each window."""
+"""MaxPooling1D, MaxPooling2D and MaxPooling3D: the maximum of each window."""
 
 from kerasette.layers.pooling.base_pooling import BasePooling
 
@@ -36,4 +36,20 @@ class MaxPooling2D(BasePooling):
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  name=None, **kwargs):
         super().__init__(pool_size, strides, rank=2, pool_mode="max", padding=padding,
+                         data_format=data_format, name=name, **kwargs)
+
+
+class MaxPooling3D(BasePooling):
+    """Max pooling over the three spatial axes of volumes.
+
+    Args:
+        pool_size: the window size, an int or a triple (default ``(2, 2, 2)``).
+        strides: the step between windows (default: ``pool_size``).
+        padding: "valid" or "same".
+        data_format: "channels_last" or "channels_first".
+    """
+
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None,
+                 name=None, **kwargs):
+        super().__init__(pool_size, strides, rank=3, pool_mode="max", padding=padding,
                          data_format=data_format, name=name, **kwargs)

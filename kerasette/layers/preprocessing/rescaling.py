@@ -16,6 +16,7 @@ class Rescaling(Layer):
         super().__init__(**kwargs)
         self.scale = scale
         self.offset = offset
+        self.supports_masking = True
 
     def call(self, inputs):
         inputs = ops.cast(inputs, self.dtype)

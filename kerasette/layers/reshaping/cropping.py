@@ -1,10 +1,10 @@
-"""Cropping1D and Cropping2D: cells removed from the ends of the spatial axes."""
+"""Cropping1D, Cropping2D and Cropping3D: cells removed from the ends of the spatial axes."""
 
 from kerasette import ops
 from kerasette.backends.config import standardize_data_format
 from kerasette.layers.argument_validation import (
     describe,
-    standardize_pair_of_pairs,
+    standardize_pairs,
     standardize_tuple,
 )
 from kerasette.layers.input_spec import InputSpec
@@ -22,7 +22,8 @@ class _Cropping(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _spatial_cropping(self):
-        raise NotImplementedError
+        """``(start, end)`` for each spatial axis."""
+        return self.cropping
 
     def _spatial_axes(self):
         start = 1 if self.data_format == "channels_last" else 2
@@ -54,7 +55,7 @@ class _Cropping(Layer):
 
     def get_config(self):
         config = super().get_config()
-        config["cropping"] = self.cropping
+        config.update({"cropping": self.cropping, "data_format": self.data_format})
         return config
 
 
@@ -76,6 +77,11 @@ class Cropping1D(_Cropping):
     def _spatial_cropping(self):
         return (self.cropping,)
 
+    def get_config(self):
+        config = super().get_config()
+        del config["data_format"]  # always channels_last: Keras's Cropping1D takes none
+        return config
+
 
 class Cropping2D(_Cropping):
     """Crops the height and width of images.
@@ -95,12 +101,24 @@ class Cropping2D(_Cropping):
 
     def __init__(self, cropping=((0, 0), (0, 0)), data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.cropping = standardize_pair_of_pairs(cropping, "cropping", describe(self))
+        self.cropping = standardize_pairs(cropping, 2, "cropping", describe(self))
 
-    def _spatial_cropping(self):
-        return self.cropping
 
-    def get_config(self):
-        config = super().get_config()
-        config["data_format"] = self.data_format
-        return config
+class Cropping3D(_Cropping):
+    """Crops the three spatial axes of volumes.
+
+    Args:
+        cropping: an int (the same on every side), a tuple of 3 ints (symmetric per axis) or
+            a tuple of 3 pairs ``((start, end), ...)``; default 1 on every side.
+        data_format: "channels_last" or "channels_first".
+
+    Example:
+        >>> kerasette.layers.Cropping3D(((1, 0), 1, 0))(np.zeros((1, 4, 4, 4, 3))).shape
+        (1, 3, 2, 4, 3)
+    """
+
+    rank = 3
+
+    def __init__(self, cropping=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.cropping = standardize_pairs(cropping, 3, "cropping", describe(self))

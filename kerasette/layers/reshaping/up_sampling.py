@@ -1,4 +1,5 @@
-"""UpSampling1D and UpSampling2D: each cell repeated (or interpolated) to enlarge the input."""
+"""UpSampling1D, UpSampling2D and UpSampling3D: each cell repeated (or interpolated) to enlarge
+the input."""
 
 import numpy as np
 
@@ -35,7 +36,44 @@ class UpSampling1D(Layer):
         return config
 
 
-class UpSampling2D(Layer):
+class _UpSampling(Layer):
+    """Enlarges the ``rank`` spatial axes by the factors in ``size``, repeating each cell
+    (or interpolating, where the subclass says so)."""
+
+    rank = None
+
+    def __init__(self, size, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = standardize_data_format(data_format)
+        self.size = standardize_tuple(size, self.rank, "size", describe(self))
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+
+    def _spatial_axes(self):
+        start = 1 if self.data_format == "channels_last" else 2
+        return tuple(range(start, start + self.rank))
+
+    def _upsample(self, x, factor, axis):
+        return ops.repeat(x, factor, axis=axis)
+
+    def call(self, inputs):
+        outputs = inputs
+        for axis, factor in zip(self._spatial_axes(), self.size):
+            outputs = self._upsample(outputs, factor, axis)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        shape = list(input_shape)
+        for axis, factor in zip(self._spatial_axes(), self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return tuple(shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"size": self.size, "data_format": self.data_format})
+        return config
+
+
+class UpSampling2D(_UpSampling):
     """Enlarges images by ``size = (rows, columns)``.
 
     Args:
@@ -49,44 +87,46 @@ class UpSampling2D(Layer):
         (1, 14, 14, 3)
     """
 
+    rank = 2
     INTERPOLATIONS = ("nearest", "bilinear")
 
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs):
-        super().__init__(**kwargs)
-        who = describe(self)
-        self.data_format = standardize_data_format(data_format)
-        self.size = standardize_tuple(size, 2, "size", who)
+        super().__init__(size, data_format=data_format, **kwargs)
         self.interpolation = str(interpolation).lower()
         if self.interpolation not in self.INTERPOLATIONS:
             raise ValueError(
-                f"{who}: interpolation must be one of {', '.join(self.INTERPOLATIONS)}, got "
-                f"{interpolation!r}."
+                f"{describe(self)}: interpolation must be one of "
+                f"{', '.join(self.INTERPOLATIONS)}, got {interpolation!r}."
             )
-        self.input_spec = InputSpec(ndim=4)
 
-    def _spatial_axes(self):
-        return (1, 2) if self.data_format == "channels_last" else (2, 3)
-
-    def call(self, inputs):
-        outputs = inputs
-        for axis, factor in zip(self._spatial_axes(), self.size):
-            if self.interpolation == "nearest":
-                outputs = ops.repeat(outputs, factor, axis=axis)
-            else:
-                outputs = _linear_upsample(outputs, factor, axis)
-        return outputs
-
-    def compute_output_shape(self, input_shape):
-        shape = list(input_shape)
-        for axis, factor in zip(self._spatial_axes(), self.size):
-            shape[axis] = None if shape[axis] is None else shape[axis] * factor
-        return tuple(shape)
+    def _upsample(self, x, factor, axis):
+        if self.interpolation == "nearest":
+            return super()._upsample(x, factor, axis)
+        return _linear_upsample(x, factor, axis)
 
     def get_config(self):
         config = super().get_config()
-        config.update({"size": self.size, "data_format": self.data_format,
-                       "interpolation": self.interpolation})
+        config["interpolation"] = self.interpolation
         return config
+
+
+class UpSampling3D(_UpSampling):
+    """Enlarges volumes by ``size = (dim1, dim2, dim3)``, repeating each cell.
+
+    Args:
+        size: an int or a triple, the factors of the three spatial axes (default
+            ``(2, 2, 2)``).
+        data_format: "channels_last" or "channels_first".
+
+    Example:
+        >>> kerasette.layers.UpSampling3D((1, 2, 3))(np.zeros((1, 4, 4, 4, 3))).shape
+        (1, 4, 8, 12, 3)
+    """
+
+    rank = 3
+
+    def __init__(self, size=(2, 2, 2), data_format=None, **kwargs):
+        super().__init__(size, data_format=data_format, **kwargs)
 
 
 def _linear_upsample(x, factor, axis):

@@ -1,10 +1,10 @@
-"""ZeroPadding1D and ZeroPadding2D: zeros added around the spatial axes."""
+"""ZeroPadding1D, ZeroPadding2D and ZeroPadding3D: zeros added around the spatial axes."""
 
 from kerasette import ops
 from kerasette.backends.config import standardize_data_format
 from kerasette.layers.argument_validation import (
     describe,
-    standardize_pair_of_pairs,
+    standardize_pairs,
     standardize_tuple,
 )
 from kerasette.layers.input_spec import InputSpec
@@ -22,7 +22,8 @@ class _ZeroPadding(Layer):
         self.input_spec = InputSpec(ndim=self.rank + 2)
 
     def _spatial_padding(self):
-        raise NotImplementedError
+        """``(before, after)`` for each spatial axis."""
+        return self.padding
 
     def _axis_padding(self):
         """``(before, after)`` for every axis, batch and channels included."""
@@ -80,7 +81,24 @@ class ZeroPadding2D(_ZeroPadding):
 
     def __init__(self, padding=(1, 1), data_format=None, **kwargs):
         super().__init__(data_format=data_format, **kwargs)
-        self.padding = standardize_pair_of_pairs(padding, "padding", describe(self))
+        self.padding = standardize_pairs(padding, 2, "padding", describe(self))
 
-    def _spatial_padding(self):
-        return self.padding
+
+class ZeroPadding3D(_ZeroPadding):
+    """Adds zeros around the three spatial axes of volumes.
+
+    Args:
+        padding: an int (the same on every side), a tuple of 3 ints (symmetric per axis) or a
+            tuple of 3 pairs ``((before, after), ...)``; default 1 on every side.
+        data_format: "channels_last" or "channels_first".
+
+    Example:
+        >>> kerasette.layers.ZeroPadding3D(((1, 0), 2, 0))(np.zeros((1, 4, 4, 4, 3))).shape
+        (1, 5, 8, 4, 3)
+    """
+
+    rank = 3
+
+    def __init__(self, padding=((1, 1), (1, 1), (1, 1)), data_format=None, **kwargs):
+        super().__init__(data_format=data_format, **kwargs)
+        self.padding = standardize_pairs(padding, 3, "padding", describe(self))

@@ -1,0 +1,32 @@
+"""SeparableConv2D: a depthwise then a pointwise convolution over images."""
+
+from kerasette.layers.convolutional.base_separable_conv import BaseSeparableConv
+
+
+class SeparableConv2D(BaseSeparableConv):
+    """2-D separable convolution: ``(batch, height, width, channels) ->
+    (batch, new_height, new_width, filters)`` (channels_last). Arguments as
+    :class:`~kerasette.layers.convolutional.base_separable_conv.BaseSeparableConv`.
+
+    Example:
+        >>> layer = kerasette.layers.SeparableConv2D(16, 3, depth_multiplier=2)
+        >>> layer(np.zeros((4, 10, 10, 6))).shape
+        (4, 8, 8, 16)
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), depth_multiplier=1, activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", pointwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, pointwise_regularizer=None,
+                 bias_regularizer=None, activity_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):
+        super().__init__(
+            rank=2, depth_multiplier=depth_multiplier, filters=filters, kernel_size=kernel_size,
+            strides=strides, padding=padding, data_format=data_format,
+            dilation_rate=dilation_rate, activation=activation, use_bias=use_bias,
+            depthwise_initializer=depthwise_initializer,
+            pointwise_initializer=pointwise_initializer, bias_initializer=bias_initializer,
+            depthwise_regularizer=depthwise_regularizer,
+            pointwise_regularizer=pointwise_regularizer, bias_regularizer=bias_regularizer,
+            activity_regularizer=activity_regularizer, depthwise_constraint=depthwise_constraint,
+            pointwise_constraint=pointwise_constraint, bias_constraint=bias_constraint, **kwargs)
