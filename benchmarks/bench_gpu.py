@@ -173,7 +173,7 @@ def main():
         print("RESULT " + json.dumps(one(framework, workload, int(batch), args.samples,
                                          args.epochs)))
         return
-    rows, results = [], {}
+    results = {}
     for workload in args.workloads.split(","):
         for batch in map(int, args.batches.split(",")):
             for framework in args.frameworks.split(","):

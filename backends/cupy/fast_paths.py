@@ -21,6 +21,8 @@ Kernels so far:
 
 import functools
 
+from ..autodiff.registry import OPS, Override
+
 try:
     import cupy
 except ImportError:  # the table is read without CuPy on machines without a GPU
@@ -57,21 +59,14 @@ def adam_update(xp, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, fl
     dtype = variable.dtype
     if dtype not in (xp.float32, xp.float64) or not (
             gradient.dtype == m.dtype == v.dtype == dtype):
-        return _GENERIC["adam_update"](xp, variable, gradient, m, v, alpha, beta_1, beta_2,
-                                       epsilon, flush)
+        return OPS["adam_update"].forward(xp, variable, gradient, m, v, alpha, beta_1, beta_2,
+                                          epsilon, flush)
     if isinstance(alpha, xp.ndarray) and alpha.dtype != dtype:
         alpha = alpha.astype(dtype)
     return _adam_kernel()(variable, gradient, m, v, alpha, 1 - beta_1, 1 - beta_2, epsilon,
                           xp.finfo(dtype).tiny)
 
 
-def _overrides():
-    from ..autodiff.registry import OPS, Override
-    _GENERIC["adam_update"] = OPS["adam_update"].forward
-    return {"adam_update": Override(forward=adam_update)}
-
-
-_GENERIC = {}
-
 #: ``{primitive name: Override}``: the fused kernels where CUDA is (not on the stand-in)
-OVERRIDES = _overrides() if cupy is not None and hasattr(cupy, "ElementwiseKernel") else {}
+OVERRIDES = ({"adam_update": Override(forward=adam_update)}
+             if cupy is not None and hasattr(cupy, "ElementwiseKernel") else {})

@@ -6,8 +6,6 @@ model; subclassing ``Model`` and writing ``call`` gives a subclassed model.
 
 import numpy as np
 
-from kerasette import ops
-from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
 from kerasette.layers.layer import Layer, _private_last
 from kerasette.layers.tracking import no_tracking

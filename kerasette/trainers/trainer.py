@@ -29,7 +29,6 @@ themselves, on every backend, JAX included).
 
 import inspect
 import threading
-import time
 import warnings
 import weakref
 

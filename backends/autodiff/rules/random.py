@@ -17,9 +17,7 @@ import math
 
 from ... import config
 from ...seed import SeedGenerator as _SeedGenerator, resolve_seed
-from ...variable import Variable
 from ..registry import defcomposite, defop
-from ..tensor import Tensor
 
 # Philox-4x32-10 (Salmon et al., "Parallel random numbers: as easy as 1, 2, 3", SC 2011):
 # its multipliers and key increments
