@@ -41,6 +41,7 @@ NON_DIFFERENTIABLE = {
     "isnan": "boolean result", "isinf": "boolean result", "isfinite": "boolean result",
     "argmax": "integer result", "argmin": "integer result", "all": "boolean result",
     "any": "boolean result", "one_hot": "integer input, constant output",
+    "ctc_decode": "integer labels and, for beam search, scores computed on the host",
     # random
     "normal": "random draw", "uniform": "random draw", "truncated_normal": "random draw",
     "randint": "random draw", "shuffle": "random permutation (a gather; its gradient is not useful)",
@@ -61,6 +62,9 @@ NON_DIFFERENTIABLE = {
 #: (``kerasette.backend.get_backend().adam_update``), left out of :mod:`kerasette.ops`.
 KERNELS = {
     "adam_update": "Adam's update of one variable and its two moments, in one call",
+    "simple_rnn_cell": "one step of SimpleRNN, in one call",
+    "lstm_cell": "one step of LSTM, in one call",
+    "gru_cell": "one step of GRU, in one call",
 }
 
 
@@ -73,6 +77,11 @@ class Backend:
     #: Capability: whether the trainer's steps are compiled when ``jit_compile="auto"``
     #: (``jit`` traces them into one program). The API asks this, never the backend's name.
     compiles_steps = False
+
+    #: Capability: the backend's engine for several devices, used by
+    #: :mod:`kerasette.distribution` and the trainer (an object with the methods of
+    #: :class:`DistributionEngine`); None where the backend runs on one device only.
+    distribution_engine = None
 
     # ------------------------------------------------------------------ arrays and dtypes
     def convert_to_tensor(self, x, dtype=None):
@@ -171,6 +180,11 @@ class Backend:
 
     def negative(self, x):
         """``-x``."""
+        raise NotImplementedError
+
+    def copy(self, x):
+        """A new tensor with ``x``'s values (its own buffer: an optimizer slot that starts
+        as a weight's value must not share it, which JAX's buffer donation refuses)."""
         raise NotImplementedError
 
     def power(self, x1, x2):
@@ -552,6 +566,21 @@ class Backend:
         and parameters run along ``axis`` of ``x``."""
         raise NotImplementedError
 
+    def dot_product_attention(self, query, key, value, bias=None, mask=None, scale=None,
+                              is_causal=False, flash_attention=None, attn_logits_soft_cap=None):
+        """Scaled dot-product attention, as ``keras.ops.dot_product_attention``:
+        ``softmax(query . key * scale + bias, masked) . value``.
+
+        ``query`` is ``(B, T, N, H)`` (batch, query length, heads, head size); ``key`` and
+        ``value`` are ``(B, S, K, H)`` where ``K`` divides ``N`` (``K == N``: multi-head
+        attention; fewer key/value heads: grouped-query attention, query head ``n`` reading
+        key/value head ``n // (N // K)``). ``bias`` (added to the logits) and ``mask`` (True:
+        attend) broadcast to ``(B, N, T, S)``; ``is_causal`` also hides the keys after each
+        query (``s > t``). ``scale`` defaults to ``1 / sqrt(H)``. The softmax runs in float32
+        for float16/bfloat16 inputs. Returns ``(B, T, N, H)``. ``flash_attention=True`` and
+        ``attn_logits_soft_cap`` (both TPU/cuDNN features in Keras) raise ``ValueError``."""
+        raise NotImplementedError
+
     def binary_crossentropy(self, target, output, from_logits=False):
         """Elementwise binary cross-entropy. With ``from_logits`` the stable form
         ``max(z, 0) - z * t + log1p(exp(-|z|))``; otherwise ``output`` is clipped to
@@ -566,6 +595,94 @@ class Backend:
     def sparse_categorical_crossentropy(self, target, output, from_logits=False, axis=-1):
         """As :meth:`categorical_crossentropy` with integer class ids ``target``
         (shape of ``output`` without ``axis``)."""
+        raise NotImplementedError
+
+    def ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        """The connectionist temporal classification loss, one value per sequence:
+        ``-log p(target | output)`` summed over every alignment of the labels to the frames.
+
+        ``target`` is ``(batch, max_label_length)`` integer labels (``target_length`` of them
+        count), ``output`` ``(batch, max_time, classes)`` logits (``output_length`` frames
+        count); ``mask_index`` is the blank class. Written once with contract ops in
+        ``backends/ctc.py``: an impossible state has log-probability -1e5 rather than -inf, so
+        every gradient stays finite (an unreachable target costs about 1e5)."""
+        raise NotImplementedError
+
+    def ctc_decode(self, inputs, sequence_lengths, strategy="greedy", beam_width=100,
+                   top_paths=1, merge_repeated=True, mask_index=0):
+        """Decodes CTC logits ``(batch, max_time, classes)``: ``(decoded, scores)``.
+
+        ``"greedy"``: the best class per frame, repeats merged (``merge_repeated``), blanks
+        dropped; ``decoded`` is ``(1, batch, max_time)`` padded with -1 and ``scores``
+        ``(batch, 1)`` minus the sum of the chosen logits. ``"beam_search"``: a prefix beam
+        search of ``beam_width`` prefixes, run on the host (not inside a compiled function);
+        ``decoded`` is ``(top_paths, batch, max_time)`` and ``scores`` ``(batch, top_paths)``
+        the log probabilities of the decoded sequences."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ image
+    # keras.ops.image; images are (height, width, channels) or (batch, ...) for channels_last,
+    # (channels, height, width) or (batch, ...) for channels_first (backends/image.py)
+    def resize(self, images, size, interpolation="bilinear", antialias=False,
+               crop_to_aspect_ratio=False, pad_to_aspect_ratio=False, fill_mode="constant",
+               fill_value=0.0, data_format=None):
+        """Images resized to ``size`` = (height, width), as ``jax.image.resize``.
+
+        ``interpolation``: "nearest", "bilinear", "bicubic" (Keys, a = -0.5), "lanczos3",
+        "lanczos5". ``antialias`` widens the kernel when downscaling. With
+        ``crop_to_aspect_ratio`` the largest centred window of the target's aspect ratio is
+        resized; with ``pad_to_aspect_ratio`` the image is first padded (centred, with
+        ``fill_value``) to that aspect. Differentiable in the images.
+
+        Example:
+            >>> ops.resize(ops.ones((2, 4, 4, 3)), (8, 8)).shape
+            (2, 8, 8, 3)
+        """
+        raise NotImplementedError
+
+    def affine_transform(self, images, transform, interpolation="bilinear",
+                         fill_mode="constant", fill_value=0, data_format=None):
+        """Images warped by ``transform`` (8 numbers ``[a0, a1, a2, b0, b1, b2, c0, c1]``, or
+        one row per image): output pixel (x, y) reads the input at
+        ``(a0 x + a1 y + a2, b0 x + b1 y + b2)``. ``interpolation`` "nearest" or "bilinear";
+        ``fill_mode`` "constant" (``fill_value``), "nearest", "wrap", "mirror" or "reflect"
+        says what lies outside the image. Differentiable in the images and the transform."""
+        raise NotImplementedError
+
+    def map_coordinates(self, inputs, coordinates, order, fill_mode="constant",
+                        fill_value=0.0):
+        """``inputs`` (rank N) sampled at ``coordinates`` (shape (N, ...)), with ``order`` 0
+        (nearest, halves away from zero) or 1 (linear), as
+        ``jax.scipy.ndimage.map_coordinates``; ``fill_mode`` as in ``affine_transform``."""
+        raise NotImplementedError
+
+    def crop_images(self, images, top_cropping=None, left_cropping=None, bottom_cropping=None,
+                    right_cropping=None, target_height=None, target_width=None,
+                    data_format=None):
+        """Images cropped; per axis give two of: the two croppings, the target size."""
+        raise NotImplementedError
+
+    def pad_images(self, images, top_padding=None, left_padding=None, bottom_padding=None,
+                   right_padding=None, target_height=None, target_width=None,
+                   data_format=None):
+        """Images zero-padded; per axis give two of: the two paddings, the target size."""
+        raise NotImplementedError
+
+    def rgb_to_grayscale(self, images, data_format=None):
+        """Luma (0.2989 R + 0.5870 G + 0.1140 B) with the channel axis kept (size 1)."""
+        raise NotImplementedError
+
+    def rgb_to_hsv(self, images, data_format=None):
+        """RGB float images (values in [0, 1]) to HSV, each plane in [0, 1]."""
+        raise NotImplementedError
+
+    def hsv_to_rgb(self, images, data_format=None):
+        """HSV float images (planes in [0, 1]) to RGB, the inverse of ``rgb_to_hsv``."""
+        raise NotImplementedError
+
+    def gaussian_blur(self, images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+        """Each channel convolved with a normalized Gaussian window ("same" size, zero
+        padding); ``kernel_size`` and ``sigma`` are (width, height) as in Keras."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ random
@@ -713,6 +830,50 @@ class Backend:
         slices at once (the jax backend vectorizes; the engine loops)."""
         raise NotImplementedError
 
+    # ------------------------------------------------------------------ recurrent cells
+    # One step of a recurrent layer whose inputs were projected by the input kernel (and
+    # bias) for all timesteps at once: the recurrent matmul and the gates in one call, with
+    # Keras 3's default activations (tanh; sigmoid for the gates) and gate order.
+    def simple_rnn_cell(self, inputs, state, recurrent_kernel):
+        """SimpleRNN's step: ``tanh(inputs + state @ recurrent_kernel)``.
+
+        Args:
+            inputs: ``(batch, units)``, the step's projected inputs (``x @ kernel + bias``).
+            state: ``(batch, units)``, the previous output.
+            recurrent_kernel: ``(units, units)``.
+        """
+        raise NotImplementedError
+
+    def lstm_cell(self, inputs, state_h, state_c, recurrent_kernel):
+        """LSTM's step: ``z = inputs + state_h @ recurrent_kernel`` split into the input,
+        forget, candidate and output gates ``i, f, c, o`` (in that order, as Keras);
+        ``carry = sigmoid(f) * state_c + sigmoid(i) * tanh(c)`` and
+        ``h = sigmoid(o) * tanh(carry)``. Returns ``(h, carry)``.
+
+        Args:
+            inputs: ``(batch, 4 * units)``, the step's projected inputs.
+            state_h, state_c: ``(batch, units)``, the previous output and carry.
+            recurrent_kernel: ``(units, 4 * units)``.
+        """
+        raise NotImplementedError
+
+    def gru_cell(self, inputs, state, recurrent_kernel, recurrent_bias, reset_after=True):
+        """GRU's step, gates in Keras's order (update ``z``, reset ``r``, candidate):
+        ``h = z * state + (1 - z) * tanh(x_h + r_h)`` where ``inputs = [x_z, x_r, x_h]``.
+        With ``reset_after`` (Keras's default), ``[r_z, r_r, u_h] = state @ recurrent_kernel
+        + recurrent_bias`` and ``r_h = r * u_h``; without, ``[r_z, r_r]`` is ``state``
+        times the first two thirds of the kernel plus the bias's, and
+        ``r_h = (r * state) @ kernel[:, 2 * units:] + bias[2 * units:]``.
+
+        Args:
+            inputs: ``(batch, 3 * units)``, the step's projected inputs.
+            state: ``(batch, units)``, the previous output.
+            recurrent_kernel: ``(units, 3 * units)``.
+            recurrent_bias: ``(3 * units,)`` (zeros where the layer has none).
+            reset_after: where the reset gate applies, a Python bool.
+        """
+        raise NotImplementedError
+
     # ------------------------------------------------------------------ optimizer kernels
     def adam_update(self, variable, gradient, m, v, alpha, beta_1, beta_2, epsilon, flush=True):
         """One Adam step of one variable, as Keras 3 writes it, in one call:
@@ -743,6 +904,65 @@ class Backend:
         ``donate_argnums``: positional arguments whose buffers the compiled function may
         reuse for its outputs (their arrays must not be read after the call); ignored by
         backends that do not compile."""
+        raise NotImplementedError
+
+
+class DistributionEngine:
+    """The capability ``Backend.distribution_engine``: what :mod:`kerasette.distribution` and
+    the trainer ask of a backend that trains on several devices.
+
+    A device mesh is given as ``(shape, axis_names, devices)`` (devices as the strings of
+    :meth:`list_devices`) and a layout as a tuple of mesh axis names or None, one per
+    dimension of the tensor. The API never sees the engine's own objects (JAX's ``Mesh``).
+    """
+
+    #: Whether a train step holding :meth:`reduce_gradients` may go through the backend's
+    #: ``jit`` (JAX: XLA inserts the collectives; NCCL calls are host calls, run eagerly).
+    compiles_collectives = False
+
+    def list_devices(self, device_type=None):
+        """Every device of the job (all processes), as ``"cpu:0"``, ``"gpu:1"``, ...;
+        only those of ``device_type`` ("cpu", "gpu", "tpu") when given."""
+        raise NotImplementedError
+
+    def initialize(self, job_addresses=None, num_processes=None, process_id=None):
+        """Joins a job of several processes (``job_addresses``: a comma-separated list whose
+        first address is the coordinator's, ``"host:port"``)."""
+        raise NotImplementedError
+
+    def process_count(self):
+        """How many processes take part in the job (1 before :meth:`initialize`)."""
+        raise NotImplementedError
+
+    def process_index(self):
+        """This process's index in the job, from 0."""
+        raise NotImplementedError
+
+    def distribute_tensor(self, x, mesh, axes):
+        """``x`` (the same global value in every process) laid out over ``mesh`` as ``axes``
+        say: a dimension named by a mesh axis is split over that axis's devices, the others
+        are replicated. A tensor already laid out so is returned as it is."""
+        raise NotImplementedError
+
+    def distribute_batch(self, x, mesh, axes):
+        """The global batch ``x`` (host data, the same in every process) as the step's input:
+        each process feeds only its own part of the batch dimension (``axes[0]``) to its
+        devices. Raises ``ValueError`` when that dimension does not divide evenly."""
+        raise NotImplementedError
+
+    def reduce_gradients(self, gradients):
+        """The gradients of the global batch from this process's gradients (a list of
+        tensors): the mean over processes where each computes on its own shard; the
+        gradients as they are where the compiled step already reduces them (JAX)."""
+        raise NotImplementedError
+
+    def broadcast_values(self, values):
+        """``values`` (a list of tensors) as process 0 has them, in every process: the
+        weights every replica starts from."""
+        raise NotImplementedError
+
+    def to_numpy(self, x):
+        """``x`` as one numpy array of its global value, in every process."""
         raise NotImplementedError
 
 

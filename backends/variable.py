@@ -87,6 +87,60 @@ def current_stateless_scope():
     return stack[-1] if stack else None
 
 
+class AutocastScope:
+    """Inside it, ops read float Variables (those made with ``autocast=True``) as ``dtype``
+    (Keras 3's ``AutocastScope``): a layer of a mixed precision policy computes in float16
+    with float32 weights, and the cast is an op, so gradients flow back to the float32
+    values. ``dtype=None`` turns autocasting off for the code inside (a float32 layer in a
+    float16 model).
+
+    The backends cast where an op reads a Variable (:func:`autocast_value`), after a
+    recording tape has noted the read, so a GradientTape's gradient for the Variable is in
+    its own dtype. ``variable.value`` itself is never cast.
+    """
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def __enter__(self):
+        _autocast_scopes().append(self)
+        return self
+
+    def __exit__(self, *exc):
+        _autocast_scopes().pop()
+        return False
+
+
+def _autocast_scopes():
+    stack = getattr(_scope_state, "autocast", None)
+    if stack is None:
+        stack = _scope_state.autocast = []
+    return stack
+
+
+def current_autocast_scope():
+    """The innermost active :class:`AutocastScope`, or None."""
+    stack = getattr(_scope_state, "autocast", None)
+    return stack[-1] if stack else None
+
+
+def autocast_value(variable, value):
+    """``value`` (what an op read from ``variable``) cast to the dtype of the active
+    :class:`AutocastScope` when the Variable autocasts and holds floats; else ``value``."""
+    stack = getattr(_scope_state, "autocast", None)
+    if not stack or stack[-1].dtype is None or not variable.autocast:
+        return value
+    backend = variable._backend
+    dtype = backend.dtype(value)
+    if dtype == stack[-1].dtype or dtype not in _AUTOCAST_FROM:
+        return value
+    return backend.cast(value, stack[-1].dtype)
+
+
+#: the dtypes an AutocastScope casts from: floats (integer and bool Variables stay as they are)
+_AUTOCAST_FROM = frozenset(("float16", "bfloat16", "float32", "float64"))
+
+
 class Variable:
     """A mutable, named tensor (Keras 3 ``keras.Variable``).
 

@@ -38,10 +38,13 @@ from kerasette import (  # noqa: E402
     callbacks,
     constraints,
     datasets,
+    distribution,
+    dtype_policies,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     random,
@@ -50,6 +53,7 @@ from kerasette import (  # noqa: E402
     testing,
     utils,
 )
+from kerasette.dtype_policies import DTypePolicy  # noqa: E402
 from kerasette.initializers import Initializer  # noqa: E402
 from kerasette.layers import Input, InputSpec, Layer  # noqa: E402
 from kerasette.layers.keras_tensor import KerasTensor  # noqa: E402
@@ -63,8 +67,8 @@ backend.clear_session = utils.clear_session
 
 __all__ = [
     "backend", "config", "ops", "GradientTape", "Variable", "StatelessScope", "activations",
-    "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-    "models", "optimizers", "random", "regularizers", "saving", "testing", "utils",
-    "Initializer", "Input", "InputSpec", "Layer", "KerasTensor", "Loss", "Metric", "Model",
-    "Sequential", "Optimizer", "Regularizer",
+    "callbacks", "constraints", "datasets", "dtype_policies", "initializers", "layers",
+    "losses", "metrics", "mixed_precision", "models", "optimizers", "random", "regularizers",
+    "saving", "testing", "utils", "DTypePolicy", "Initializer", "Input", "InputSpec", "Layer",
+    "KerasTensor", "Loss", "Metric", "Model", "Sequential", "Optimizer", "Regularizer",
 ]

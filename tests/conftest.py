@@ -16,7 +16,16 @@ in ``cross_check_report``; the table is printed at the end of the session.
 import collections
 import os
 
-import pytest
+# XLA's compilation is most of what the JAX side of the suite costs (the reference programs,
+# the jitted train steps, Keras): without LLVM's optimizations it compiles in about half the
+# time, and the tests' small arrays run as fast. Set before JAX starts, in this process and
+# in the subprocesses tests start; the compiled programs compute the same floats (no
+# fast-math either way).
+if "--xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
+    os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                               + " --xla_backend_optimization_level=0").strip()
+
+import pytest  # noqa: E402
 
 # first: it puts the CuPy stand-in on sys.path where the real CuPy is missing
 from backend_availability import unavailable

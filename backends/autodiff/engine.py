@@ -16,7 +16,7 @@ import threading
 from .. import config, tree
 from ..interface import Backend, contract_signature
 from ..tape_base import TapeStack, check_differentiable_argument
-from ..variable import Variable, variable_read_hooks, variable_write_hooks
+from ..variable import Variable, autocast_value, variable_read_hooks, variable_write_hooks
 from . import registry
 from . import rules  # noqa: F401  (fills the op table)
 from .tape import GradientTape as _Tape, Node as _Node
@@ -114,7 +114,7 @@ class AutodiffBackend(Backend):
                     return general(*args, **kwargs)
                 x = args[0]
                 if type(x) is Variable and x._backend is engine:
-                    x = x.value  # no tape records, so no read to report
+                    x = autocast_value(x, x.value)  # no tape records: no read to report
                 if type(x) is not Tensor:
                     return general(*args, **kwargs)
                 result = forward(xp, x.data, *args[1:], **kwargs)
@@ -127,9 +127,9 @@ class AutodiffBackend(Backend):
             a, b = args[0], args[1]
             # Variables (optimizer slots, metric state) read outside a tape: their values
             if type(a) is Variable and a._backend is engine:
-                a = a.value
+                a = autocast_value(a, a.value)
             if type(b) is Variable and b._backend is engine:
-                b = b.value
+                b = autocast_value(b, b.value)
             if type(a) is Tensor:
                 if type(b) is Tensor:
                     b = b.data
@@ -308,7 +308,7 @@ class AutodiffBackend(Backend):
         if self._recording:
             for tape in self._recording_here():
                 tape._variable_read(variable, value)
-        return value
+        return autocast_value(variable, value)  # after the read is noted: the cast records
 
     def _to_array(self, x, dtype=None):
         """Raw array of ``xp`` from a Python scalar, list, numpy array or foreign array."""

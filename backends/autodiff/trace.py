@@ -109,10 +109,7 @@ class Recording:
 
     # -- what the engine reports ---------------------------------------------
     def argument(self, array):
-        if id(array) not in self.slot_of:
-            self.argument_slots.append(self._dynamic(array))
-        else:
-            self.argument_slots.append(self.slot_of[id(array)])
+        self.argument_slots.append(self._dynamic(array))
 
     def variable_read(self, variable, array):
         """A Variable read outside any StatelessScope mapping: read again at each replay."""
@@ -395,8 +392,10 @@ class Replayed:
     # -- the three kinds of call -------------------------------------------------
     def _record(self, key, args, leaves):
         engine = self._engine
+        args, leaves = self._distinct(args, leaves)
+        arrays = self._arrays(leaves)
         recording = Recording(engine)
-        for array in self._arrays(leaves):
+        for array in arrays:
             if type(array) is engine._ndarray:
                 recording.argument(array)
             else:  # a Python value: part of the signature, never read from a slot
@@ -421,6 +420,28 @@ class Replayed:
             return out
         self._entries[key] = _Recorded(recording.schedule(raw), out_treedef)
         return out
+
+    def _distinct(self, args, leaves):
+        """``(args, leaves)`` with each array passed a second time replaced by a copy.
+
+        One array passed as two arguments (an optimizer slot that starts as the weight
+        itself, a constant given twice) would give the two arguments one slot: the schedule
+        would tie them together for good, and a replay given two arrays would read one of
+        them for both. The recording call gets equal but distinct arrays instead (arrays are
+        never written in place, so the function computes the same)."""
+        Tensor, ndarray = self._engine.Tensor, self._engine._ndarray
+        seen, copied = set(), []
+        for leaf in leaves:
+            array = leaf.data if type(leaf) is Tensor else leaf
+            if type(array) is ndarray and id(array) in seen:
+                array = array.copy()
+                leaf = Tensor(array) if type(leaf) is Tensor else array
+            elif type(array) is ndarray:
+                seen.add(id(array))
+            copied.append(leaf)
+        if all(a is b for a, b in zip(copied, leaves)):
+            return args, leaves
+        return tree.unflatten(tree.flatten(args)[1], copied), copied
 
     def _replay(self, entry, leaves):
         Tensor, ndarray = self._engine.Tensor, self._engine._ndarray

@@ -10,6 +10,7 @@ CUDA kernels will go; each must pass the same cross-checks as the rule it replac
 
 from ..autodiff import AutodiffBackend
 from . import fast_paths
+from .distribution import CupyDistribution
 
 INSTALL_HINT = 'pip install "kerasette[cuda12]" (CUDA 12) or "kerasette[cuda13]" (CUDA 13)'
 
@@ -43,6 +44,8 @@ class CupyBackend(AutodiffBackend):
 
     def __init__(self, cupy):
         super().__init__(cupy, "cupy", fast_paths.OVERRIDES)
+        #: data parallel over the GPUs of one machine, one process per GPU (NCCL)
+        self.distribution_engine = CupyDistribution(self)
 
     def _to_numpy(self, array):
         return self.xp.asnumpy(array)

@@ -9,11 +9,12 @@ Variable, and the autodiff transformations; the control-flow ops and
 """
 
 import functools
+import inspect
 
 import jax
 from jax import lax
 
-from .. import masking
+from .. import ctc, image, masking
 from .. import seed as seeding
 from ..interface import Backend
 from ..tape_base import check_differentiable_argument
@@ -21,6 +22,7 @@ from ..variable import Variable
 from . import arrays, ops, recording
 from .control_flow import ControlFlow
 from .convert import as_input, tensor
+from .distribution import JaxDistribution
 from .ops import random
 from .tape import GradientTape
 
@@ -35,6 +37,7 @@ class JaxBackend(ControlFlow, Backend):
 
     name = "jax"
     compiles_steps = True
+    distribution_engine = JaxDistribution()
 
     # ------------------------------------------------------------------ random
     def SeedGenerator(self, seed=None):
@@ -63,6 +66,31 @@ class JaxBackend(ControlFlow, Backend):
 
     def shuffle(self, x, axis=0, seed=None):
         return random.shuffle(self._seed_state(seed), x, axis)
+
+    # ------------------------------------------------------------------ CTC
+    # written once with contract ops (backends/ctc.py): here its scan is a lax.scan. Called
+    # eagerly, the dozens of small ops would each be dispatched (and compiled) by JAX one by
+    # one, so the whole function is jit-compiled then; while a GradientTape records, it runs
+    # op by op so that the tape sees every op
+    def ctc_loss(self, target, output, target_length, output_length, mask_index=0):
+        if recording.tapes:
+            return ctc.ctc_loss(self, target, output, target_length, output_length, mask_index)
+        return self._compiled_ctc("loss")(target, output, target_length, output_length,
+                                          mask_index)
+
+    def ctc_decode(self, inputs, sequence_lengths, strategy="greedy", beam_width=100,
+                   top_paths=1, merge_repeated=True, mask_index=0):
+        if strategy != "greedy" or recording.tapes:  # beam search runs on the host
+            return ctc.ctc_decode(self, inputs, sequence_lengths, strategy, beam_width,
+                                  top_paths, merge_repeated, mask_index)
+        return self._compiled_ctc("greedy")(inputs, sequence_lengths, "greedy", beam_width,
+                                            top_paths, merge_repeated, mask_index)
+
+    @functools.cache
+    def _compiled_ctc(self, which):
+        if which == "loss":
+            return jax.jit(functools.partial(ctc.ctc_loss, self), static_argnums=(4,))
+        return jax.jit(functools.partial(ctc.ctc_decode, self), static_argnums=(2, 3, 4, 5, 6))
 
     # ------------------------------------------------------------------ autodiff
     def stop_gradient(self, x):
@@ -165,6 +193,41 @@ def _bind_ops(cls):
             if not fn.__doc__:
                 fn.__doc__ = getattr(Backend, name).__doc__
             setattr(cls, name, staticmethod(fn))
+    for name, fn in image.SHARED_OPS.items():
+        setattr(cls, name, _shared_image_op(fn))
+
+
+def _shared_image_op(fn):
+    """An image op written once with contract ops (``backends/image.py``), as a method. Like
+    CTC's: called eagerly, it is jit-compiled as a whole (once per static arguments) rather
+    than dispatched op by op; while a GradientTape records, it runs op by op."""
+    parameters = inspect.signature(fn)
+    tensors = image.TENSOR_ARGUMENTS.get(fn.__name__, ("images",))
+    compiled = {}
+
+    @functools.wraps(fn)
+    def method(self, *args, **kwargs):
+        if recording.tapes:
+            return fn(self, *args, **kwargs)
+        bound = parameters.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        del arguments[next(iter(parameters.parameters))]
+        static = tuple((k, _hashable(v)) for k, v in arguments.items() if k not in tensors)
+        key = (self, static)
+        if key not in compiled:
+            def run(*values, static=dict(static)):
+                return fn(self, **dict(zip(tensors, values)), **static)
+            compiled[key] = jax.jit(run)
+        return compiled[key](*(as_input(arguments[name]) for name in tensors))
+    return method
+
+
+def _hashable(value):
+    # lists in static arguments (kernel sizes, ...) as tuples: jit caches by hash
+    if isinstance(value, (list, tuple)):
+        return tuple(_hashable(v) for v in value)
+    return value
 
 
 _bind_ops(JaxBackend)

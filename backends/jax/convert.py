@@ -14,12 +14,21 @@ import numpy as np
 
 from .. import config
 from ..autodiff.tensor import Tensor as EngineTensor
-from ..variable import Variable
+from ..variable import Variable, autocast_value
 from . import recording
 from .dtypes import (INEXACT, PYTHON_SCALARS, X64_FLOATS, python_scalar_dtype, require_x64,
                      weak_scalar_dtype)
 
-_ArrayImpl = type(jnp.zeros(()))
+try:
+    # the concrete class of jax arrays, for the fast path of as_input; taken from its module,
+    # not from an array made at import, which would start JAX's devices before
+    # jax.distributed.initialize may run (kerasette.distribution.initialize)
+    from jax._src.array import ArrayImpl as _ArrayImpl
+except ImportError:  # a JAX that moved it (then multi-host needs JAX started first)
+    _ArrayImpl = type(jnp.zeros(()))
+
+#: the class of concrete jax arrays
+ARRAY_CLASS = _ArrayImpl
 
 
 def as_input(x):
@@ -47,7 +56,7 @@ def read_variable(variable):
         value = to_array(value)
     if recording.tapes:
         recording.notify_variable_read(variable, value)
-    return value
+    return autocast_value(variable, value)  # after the read is noted: the cast records
 
 
 def to_array(x, dtype=None):

@@ -22,9 +22,9 @@ JAX functions called directly (``jnp.sin(x)``) are not recorded: use ``ops``.
 import threading
 
 import jax.core
-import jax.numpy as jnp
 
 from . import recording
+from .convert import ARRAY_CLASS
 from .dtypes import INEXACT
 from .ops import elementwise, indexing, linalg
 
@@ -40,7 +40,7 @@ _ROUTES = {
     "__neg__": (elementwise.negative, False), "__abs__": (elementwise.abs, False),
     "__getitem__": (indexing.get_item, False),
 }
-_ARRAY_CLASSES = (type(jnp.zeros(())), jax.core.Tracer)
+_ARRAY_CLASSES = (ARRAY_CLASS, jax.core.Tracer)
 
 _originals = {}  # (class, operator) -> JAX's method
 _lock = threading.Lock()  # two threads starting their first tapes install the routing once

@@ -11,10 +11,11 @@ from kerasette.callbacks.learning_rate_scheduler import LearningRateScheduler
 from kerasette.callbacks.model_checkpoint import ModelCheckpoint
 from kerasette.callbacks.progbar_logger import ProgbarLogger
 from kerasette.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from kerasette.callbacks.swap_ema_weights import SwapEMAWeights
 from kerasette.callbacks.tensorboard import TensorBoard
 from kerasette.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = ["BackupAndRestore", "Callback", "CallbackList", "CSVLogger", "EarlyStopping",
            "History", "LambdaCallback", "LearningRateScheduler", "ModelCheckpoint",
-           "ProgbarLogger", "ReduceLROnPlateau", "TensorBoard",
+           "ProgbarLogger", "ReduceLROnPlateau", "SwapEMAWeights", "TensorBoard",
            "TerminateOnNaN"]

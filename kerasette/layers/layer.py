@@ -23,6 +23,7 @@ the masks attached to its inputs and
 Symbolic calls do the same, so a KerasTensor carries its mask as a KerasTensor.
 """
 
+import contextlib
 import functools
 import inspect
 import threading
@@ -30,13 +31,13 @@ import warnings
 
 import numpy as np
 
-from kerasette import backend as _backend
-from kerasette import ops
+from kerasette import dtype_policies, ops
 from kerasette.backends import tree
 from kerasette.backends.config import floatx
 from kerasette.backends.masking import get_keras_mask, leaves_with_none, masks_of, set_keras_mask
 from kerasette.backends.seed import SeedGenerator
-from kerasette.backends.variable import StatelessScope, Variable
+from kerasette.backends.variable import (AutocastScope, StatelessScope, Variable,
+                                         current_autocast_scope)
 from kerasette.layers.input_spec import assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.layers.node import Node
@@ -68,7 +69,12 @@ class Layer:
     Args:
         trainable: whether the layer's weights are updated by training.
         name: the layer's name (default: the class name in snake_case, made unique).
-        dtype: the dtype of weights and computations (default ``floatx()``).
+        dtype: the dtype policy (:class:`kerasette.dtype_policies.DTypePolicy`), its name
+            (``"mixed_float16"``) or a dtype (``"float32"``): the dtypes of the layer's
+            computations and of its weights (default: the global policy,
+            :func:`kerasette.mixed_precision.set_global_policy`).
+        autocast: under a mixed policy, cast floating inputs to the compute dtype and read
+            the layer's float variables as it inside ``call`` (default True).
         activity_regularizer: a penalty on the layer's output, divided by the batch size
             (as in Keras 3) and added to the loss.
         input_shape, input_dim, batch_size: for the first layer of a Sequential model.
@@ -125,7 +131,7 @@ class Layer:
             self._batch_input_shape = None
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = _standardize_dtype(dtype)
+        self.dtype_policy = dtype
         self.autocast = autocast
         self.built = False
         self.input_spec = None
@@ -148,7 +154,7 @@ class Layer:
             shape: the weight's shape (default ``()``).
             initializer: name or initializer object (default "glorot_uniform" for floats,
                 "zeros" otherwise).
-            dtype: default the layer's dtype.
+            dtype: default the layer's variable dtype (float32 under a mixed policy).
             trainable: whether training updates it.
             regularizer: a penalty on its value added to the layer's losses.
             constraint: a function applied to the value after each optimizer update.
@@ -156,9 +162,9 @@ class Layer:
         """
         from kerasette import initializers, regularizers, constraints
         shape = () if shape is None else tuple(int(d) for d in shape)
-        dtype = _standardize_dtype(dtype or self.dtype)
+        dtype = _standardize_dtype(dtype or self.variable_dtype)
         if initializer is None:
-            initializer = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+            initializer = "glorot_uniform" if _is_float(dtype) else "zeros"
         initializer = initializers.get(initializer)
         name = name or f"variable_{len(self._own_trainable) + len(self._own_non_trainable)}"
         weight_budget.charge(shape, self.name, name)
@@ -171,6 +177,50 @@ class Layer:
         if variable.regularizer is not None:
             self._regularized.append(variable)
         return variable
+
+    # ------------------------------------------------------------------ dtypes
+    @property
+    def dtype_policy(self):
+        """The layer's :class:`kerasette.dtype_policies.DTypePolicy`. Settable, with a
+        policy, its name or a dtype (before the layer is built, to change the weights'
+        dtype)."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        with untracked(self):
+            self._dtype_policy = _policy_of(value, self)
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's weights (Keras 3: the policy's ``variable_dtype``)."""
+        return self._dtype_policy.variable_dtype
+
+    @property
+    def compute_dtype(self):
+        """The dtype the layer computes in: its floating inputs are cast to it."""
+        return self._dtype_policy.compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype the layer creates its weights in."""
+        return self._dtype_policy.variable_dtype
+
+    def _autocasting(self):
+        """The AutocastScope a call of this layer runs in (Keras 3's rules): a mixed policy
+        opens one at its compute dtype; inside another layer's, a layer of another compute
+        dtype opens its own, and one that does not autocast (or computes in integers) turns
+        autocasting off."""
+        current = current_autocast_scope()
+        compute = self.compute_dtype
+        if current is not None:
+            if not self.autocast or not _is_float(compute):
+                return AutocastScope(None)
+            if current.dtype != compute:
+                return AutocastScope(compute)
+        elif compute != self.variable_dtype:
+            return AutocastScope(compute)
+        return contextlib.nullcontext()
 
     # ------------------------------------------------------------------ tracking
     def __setattr__(self, name, value):
@@ -408,7 +458,7 @@ class Layer:
         first = args[0] if args else next(iter(kwargs.values()))
         if _overrides(self, "compute_output_shape"):
             shapes = self.compute_output_shape(_shapes_of(first))
-            return _keras_tensors_from_shapes(shapes, self.dtype)
+            return _keras_tensors_from_shapes(shapes, self.compute_dtype)
         return self._output_spec_by_running(args, kwargs)
 
     def _output_spec_by_running(self, args, kwargs):
@@ -416,7 +466,7 @@ class Layer:
         dimensions that change are unknown (None). Outputs that come with a mask (a sublayer
         made one) give symbolic outputs with a mask."""
         def run(c_args, c_kwargs):
-            with _CallScope(training=False, layer=self):
+            with _CallScope(training=False, layer=self), self._autocasting():
                 return self.call(*c_args, **_with_training(self, c_kwargs, False))
         return self._spec_by_running(run, args, kwargs)
 
@@ -476,7 +526,7 @@ class Layer:
         else:
             self._losses.clear()
         kwargs, previous_mask = self._with_input_masks(args, kwargs, first)
-        with _CallScope(training=training, layer=self):
+        with _CallScope(training=training, layer=self), self._autocasting():
             outputs = self.call(*args, **kwargs)
         if self.activity_regularizer is not None:
             for output in tree.flatten(outputs)[0]:
@@ -598,15 +648,17 @@ class Layer:
         assert_input_compatibility(self, self.input_spec, shapes)
 
     def _convert_inputs(self, inputs):
-        """numpy arrays and lists become tensors; floats are cast to the layer's dtype. A
-        converted tensor keeps the mask of the one it replaces."""
+        """numpy arrays and lists become tensors; floats are cast to the layer's compute dtype
+        (when it autocasts). A converted tensor keeps the mask of the one it replaces."""
         def convert(x):
             if x is None or isinstance(x, (str, bytes)):
                 return x
+            if isinstance(x, np.ndarray) and x.dtype.kind in "USO":
+                return x  # strings, for the host preprocessing layers (no string tensors)
             if isinstance(x, (np.ndarray, list, float, int)) or ops.is_tensor(x):
-                kind = np.dtype(ops.dtype(x)).kind if not isinstance(x, list) else "f"
-                if kind == "f" and self.autocast:
-                    converted = ops.cast(ops.convert_to_tensor(x), self.dtype)
+                floating = isinstance(x, list) or _is_float(ops.dtype(x))
+                if floating and self.autocast:
+                    converted = ops.cast(ops.convert_to_tensor(x), self.compute_dtype)
                 else:
                     converted = ops.convert_to_tensor(x)
                 if converted is not x and not isinstance(x, list):
@@ -661,7 +713,8 @@ class Layer:
     # ------------------------------------------------------------------ config
     def get_config(self):
         """The constructor arguments that recreate this layer (without weights)."""
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        config = {"name": self.name, "trainable": self.trainable,
+                  "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config
@@ -709,14 +762,29 @@ def _private_last(name):
 
 
 def _standardize_dtype(dtype):
+    """The variable dtype that ``dtype`` (a dtype, a policy, its name or its serialized form)
+    stands for; None: ``floatx()``."""
     if dtype is None:
         return floatx()
-    if isinstance(dtype, dict):  # a serialized DTypePolicy from a Keras file
-        dtype = dtype.get("config", {}).get("name", floatx())
-    name = getattr(dtype, "name", dtype)
-    if name in ("mixed_float16", "mixed_bfloat16"):
-        return floatx()
-    return np.dtype(name).name if name != "bfloat16" else "bfloat16"
+    return dtype_policies.get(dtype).variable_dtype
+
+
+def _policy_of(dtype, layer):
+    """The DTypePolicy for a layer's ``dtype`` argument (None: the global policy); an
+    unusable one is a ValueError naming the layer."""
+    try:
+        return dtype_policies.get(dtype)
+    except ImportError as error:  # bfloat16 without ml_dtypes
+        raise ImportError(f'{type(layer).__name__} "{layer.name}": {error}') from error
+    except (TypeError, ValueError) as error:
+        raise ValueError(f'{type(layer).__name__} "{layer.name}": invalid dtype={dtype!r}. '
+                         f"{error}") from error
+
+
+def _is_float(dtype):
+    """Whether ``dtype`` (a name) is a floating dtype, bfloat16 included (numpy, with
+    ml_dtypes, gives it kind "V")."""
+    return dtype == "bfloat16" or np.dtype(dtype).kind == "f"
 
 
 def check_state_values(owner, method, argument, variables, values):

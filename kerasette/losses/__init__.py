@@ -11,6 +11,7 @@ Example::
     value = loss(y_true, logits, sample_weight=weights)
 """
 
+from kerasette.losses.ctc import CTC, ctc
 from kerasette.losses.hinge import (
     CategoricalHinge,
     Hinge,
@@ -20,11 +21,13 @@ from kerasette.losses.hinge import (
     squared_hinge,
 )
 from kerasette.losses.loss import Loss, LossFunctionWrapper, serialize_callable
+from kerasette.losses.metric_learning import Circle, circle
 from kerasette.losses.probabilistic import (
     BinaryCrossentropy,
     BinaryFocalCrossentropy,
     CategoricalCrossentropy,
     CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
     KLDivergence,
     Poisson,
     SparseCategoricalCrossentropy,
@@ -32,6 +35,7 @@ from kerasette.losses.probabilistic import (
     binary_focal_crossentropy,
     categorical_crossentropy,
     categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
     kl_divergence,
     poisson,
     sparse_categorical_crossentropy,
@@ -52,6 +56,7 @@ from kerasette.losses.regression import (
     mean_squared_error,
     mean_squared_logarithmic_error,
 )
+from kerasette.losses.segmentation import Dice, Tversky, dice, tversky
 from kerasette.serialization.identifiers import deserialize_object, get_object
 
 # short names, as Keras 3 exports them (keras.losses.mse is mean_squared_error)
@@ -66,18 +71,22 @@ ALL_OBJECTS = (
     Loss, LossFunctionWrapper,
     # probabilistic
     KLDivergence, Poisson, BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
-    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+    CategoricalFocalCrossentropy, CategoricalGeneralizedCrossEntropy,
+    SparseCategoricalCrossentropy,
     # regression
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
     MeanSquaredLogarithmicError, CosineSimilarity, LogCosh, Huber,
     # hinge
     Hinge, SquaredHinge, CategoricalHinge,
+    # segmentation, metric learning, sequences
+    Dice, Tversky, Circle, CTC,
     # the per-sample functions
     kl_divergence, poisson, binary_crossentropy, binary_focal_crossentropy,
     categorical_crossentropy, categorical_focal_crossentropy, sparse_categorical_crossentropy,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, cosine_similarity, log_cosh, huber,
-    hinge, squared_hinge, categorical_hinge,
+    hinge, squared_hinge, categorical_hinge, categorical_generalized_cross_entropy,
+    dice, tversky, circle, ctc,
 )
 
 #: every name :func:`get` and :func:`deserialize` accept

@@ -1,4 +1,5 @@
-"""Probabilistic losses: cross-entropies (binary, categorical, sparse, focal), KL divergence, Poisson.
+"""Probabilistic losses: cross-entropies (binary, categorical, sparse, focal, generalized), KL
+divergence, Poisson.
 
 The cross-entropies call the backends' fused, numerically stable ops
 (``ops.binary_crossentropy``, ``ops.categorical_crossentropy``,
@@ -293,6 +294,28 @@ def poisson(y_true, y_pred):
     return ops.mean(ops.subtract(y_pred, ops.multiply(y_true, log_pred)), axis=-1)
 
 
+def categorical_generalized_cross_entropy(y_true, y_pred, q):
+    """The generalized cross-entropy ``(1 - p ** q) / q`` of integer labels, where ``p`` is the
+    predicted probability of the true class (Zhang and Sabuncu, 2018).
+
+    Robust to noisy labels: as ``q`` goes to 0 it approaches the cross-entropy, at ``q = 1``
+    it is the mean absolute error of the one-hot labels.
+
+    Args:
+        y_true: integer class ids, shape ``(batch,)`` or ``(batch, 1)``.
+        y_pred: class probabilities, shape ``(batch, classes)``.
+        q: in ``(0, 1)``.
+
+    Returns:
+        One loss per sample, shape ``(batch,)``.
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    labels = sparse_labels(y_true, y_pred, loss_name="categorical_generalized_cross_entropy")
+    one_hot = ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=ops.dtype(y_pred))
+    probability = ops.sum(ops.multiply(y_pred, one_hot), axis=-1)
+    return ops.divide(ops.subtract(1.0, ops.power(probability, q)), q)
+
+
 # ---------------------------------------------------------------------- classes
 class BinaryCrossentropy(LossFunctionWrapper):
     """Binary cross-entropy, for 0/1 labels (one or several independent labels per sample).
@@ -453,3 +476,26 @@ class Poisson(LossFunctionWrapper):
 
     def __init__(self, reduction="sum_over_batch_size", name="poisson", dtype=None):
         super().__init__(poisson, name=name, reduction=reduction, dtype=dtype)
+
+
+class CategoricalGeneralizedCrossEntropy(LossFunctionWrapper):
+    """The generalized cross-entropy of integer labels, robust to noisy labels (see
+    :func:`categorical_generalized_cross_entropy`).
+
+    Args:
+        q: in ``(0, 1)`` (default 0.5): near 0 it behaves like the cross-entropy, near 1 like
+            the mean absolute error.
+        reduction, name, dtype: as :class:`CategoricalCrossentropy`.
+
+    Example:
+        >>> loss = CategoricalGeneralizedCrossEntropy(q=0.7)
+        >>> loss([0, 1], [[0.7, 0.3], [0.2, 0.8]])
+    """
+
+    def __init__(self, q=0.5, reduction="sum_over_batch_size",
+                 name="categorical_generalized_cross_entropy", dtype=None):
+        if not 0 < q < 1:
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy expects q in (0, 1), got {q!r}.")
+        super().__init__(categorical_generalized_cross_entropy, name=name, reduction=reduction,
+                         dtype=dtype, q=q)
+        self.q = q

@@ -60,8 +60,15 @@ from kerasette.metrics.confusion import (
     TrueNegatives,
     TruePositives,
 )
+from kerasette.metrics.correlation import (
+    ConcordanceCorrelation,
+    PearsonCorrelation,
+    concordance_correlation,
+    pearson_correlation,
+)
 from kerasette.metrics.f_score import F1Score, FBetaScore
 from kerasette.metrics.hinge import CategoricalHinge, Hinge, SquaredHinge
+from kerasette.metrics.iou import BinaryIoU, IoU, MeanIoU, OneHotIoU, OneHotMeanIoU
 from kerasette.metrics.metric import Metric
 from kerasette.metrics.probabilistic import (
     BinaryCrossentropy,
@@ -78,6 +85,7 @@ from kerasette.metrics.regression import (
     MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
+    R2Score,
     RootMeanSquaredError,
 )
 from kerasette.utils.naming import to_snake_case
@@ -87,7 +95,11 @@ ALL_OBJECTS = (
     Metric, Mean, Sum, MeanMetricWrapper,
     # regression
     MeanSquaredError, RootMeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
-    MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError,
+    MeanSquaredLogarithmicError, CosineSimilarity, LogCoshError, R2Score,
+    # correlation
+    PearsonCorrelation, ConcordanceCorrelation,
+    # segmentation
+    IoU, MeanIoU, BinaryIoU, OneHotIoU, OneHotMeanIoU,
     # classification
     AUC, FalseNegatives, FalsePositives, Precision, PrecisionAtRecall, Recall,
     RecallAtPrecision, SensitivityAtSpecificity, SpecificityAtSensitivity, TrueNegatives,
@@ -124,6 +136,7 @@ METRIC_FUNCTIONS = {fn.__name__: fn for fn in (
     categorical_focal_crossentropy, sparse_categorical_crossentropy, kl_divergence, poisson,
     mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
     mean_squared_logarithmic_error, huber, log_cosh, hinge, squared_hinge, categorical_hinge,
+    pearson_correlation, concordance_correlation,
 )}
 
 

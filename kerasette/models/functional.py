@@ -5,6 +5,7 @@ import inspect
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.masking import get_keras_mask, set_keras_mask
+from kerasette.layers.core.op_layer import OpLayer
 from kerasette.layers.input_layer import InputLayer
 from kerasette.layers.input_spec import InputSpec, assert_input_compatibility
 from kerasette.layers.keras_tensor import KerasTensor
@@ -106,7 +107,13 @@ class Functional(Model):
     # ------------------------------------------------------------------ structure
     @property
     def layers(self):
-        """The model's layers in graph order, its InputLayers first."""
+        """The model's layers in graph order, its InputLayers first (without the op nodes of
+        ``ops`` called on symbolic tensors, as Keras 3: those are in :attr:`operations`)."""
+        return [op for op in self._operations if not isinstance(op, OpLayer)]
+
+    @property
+    def operations(self):
+        """The model's layers and op nodes (``x + 1``, ``ops.sum(x)``) in graph order."""
         return list(self._operations)
 
     @property

@@ -1,6 +1,8 @@
 """Configs of Sequential and Functional models (Keras 3's layout), and rebuilding from them."""
 
+from kerasette import dtype_policies
 from kerasette.backends import tree
+from kerasette.layers.core.op_layer import OpLayer, is_op_config, op_layer_from_config
 from kerasette.layers.keras_tensor import KerasTensor
 from kerasette.serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
 
@@ -14,7 +16,8 @@ def sequential_config(model):
     layers = []
     for layer in model._layers_list:
         layers.append(serialize_keras_object(layer))
-    config = {"name": model.name, "trainable": model.trainable, "dtype": model.dtype,
+    config = {"name": model.name, "trainable": model.trainable,
+              "dtype": dtype_policies.serialize(model.dtype_policy),
               "layers": layers}
     if model._functional is not None:
         config["build_input_shape"] = list(model._functional.inputs[0].shape)
@@ -59,11 +62,19 @@ def functional_config(model):
             return {"class_name": "__keras_tensor__",
                     "config": {"shape": list(x.shape), "dtype": x.dtype,
                                "keras_history": history_of(x)}}
+        if isinstance(x, slice):  # an index of x[...] (Keras 3's form)
+            return {"class_name": "__slice__",
+                    "config": {"start": x.start, "stop": x.stop, "step": x.step}}
+        if x is Ellipsis:
+            return {"class_name": "__ellipsis__", "config": {}}
         return serialize_keras_object(x)
 
     layers = []
-    for layer in model.layers:
+    for layer in model.operations:
         entry = serialize_keras_object(layer)
+        if isinstance(layer, OpLayer):
+            entry.pop("build_config", None)
+            entry.update(layer.keras_identity())
         entry["name"] = layer.name
         inbound = []
         for node in model._nodes:
@@ -92,7 +103,8 @@ def functional_from_config(cls, config, custom_objects=None):
     created = {}
     pending = []
     for layer_config in config["layers"]:
-        layer = deserialize_keras_object(layer_config, custom_objects)
+        layer = (op_layer_from_config(layer_config) if is_op_config(layer_config)
+                 else deserialize_keras_object(layer_config, custom_objects))
         name = layer_config.get("name") or layer.name
         created[name] = layer
         for node_data in layer_config.get("inbound_nodes", []):
@@ -110,6 +122,11 @@ def functional_from_config(cls, config, custom_objects=None):
             if history not in tensors:
                 raise LookupError(history)
             return tensors[history]
+        if isinstance(x, dict) and x.get("class_name") == "__slice__":
+            inner = x.get("config") or {}
+            return slice(inner.get("start"), inner.get("stop"), inner.get("step"))
+        if isinstance(x, dict) and x.get("class_name") == "__ellipsis__":
+            return Ellipsis
         if isinstance(x, dict) and "class_name" in x:
             return deserialize_keras_object(x, custom_objects)
         return x
@@ -160,8 +177,8 @@ def _endpoints(spec, endpoint):
 def _map_json(fn, value):
     if isinstance(value, dict) and "class_name" in value:
         return fn(value)
-    if isinstance(value, list):
-        return [_map_json(fn, v) for v in value]
+    if isinstance(value, (list, tuple)):  # (a config not yet through JSON keeps tuples)
+        return type(value)(_map_json(fn, v) for v in value)
     if isinstance(value, dict):
         return {k: _map_json(fn, v) for k, v in value.items()}
     return fn(value)

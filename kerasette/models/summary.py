@@ -175,7 +175,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
     print_fn = print_fn or print
     nodes = None
     if isinstance(model, Functional):
-        layers = model.layers
+        layers = model.operations  # op nodes get rows too, as in Keras 3
         nodes = model._nodes
         chain = _is_chain(model, nodes)
     else:

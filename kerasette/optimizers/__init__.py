@@ -10,11 +10,17 @@ backend and inside ``jax.jit``. Choose one by name or by instance::
 
 from kerasette.optimizers import schedules
 from kerasette.optimizers.adadelta import Adadelta
+from kerasette.optimizers.adafactor import Adafactor
 from kerasette.optimizers.adagrad import Adagrad
 from kerasette.optimizers.adam import Adam
 from kerasette.optimizers.adamax import Adamax
 from kerasette.optimizers.adamw import AdamW
+from kerasette.optimizers.ftrl import Ftrl
+from kerasette.optimizers.lamb import Lamb
 from kerasette.optimizers.lion import Lion
+from kerasette.optimizers.loss_scale_optimizer import LossScaleOptimizer
+from kerasette.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
+from kerasette.optimizers.muon import Muon
 from kerasette.optimizers.nadam import Nadam
 from kerasette.optimizers.optimizer import (
     Optimizer,
@@ -23,11 +29,13 @@ from kerasette.optimizers.optimizer import (
     global_norm,
 )
 from kerasette.optimizers.rmsprop import RMSprop
+from kerasette.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from kerasette.optimizers.sgd import SGD
 from kerasette.serialization import (deserialize_keras_object, get_registered_object,
                                      serialize_keras_object)
 
-ALL_OBJECTS = (Optimizer, Adadelta, Adagrad, Adam, Adamax, AdamW, Lion, Nadam, RMSprop, SGD)
+ALL_OBJECTS = (Optimizer, Adadelta, Adafactor, Adagrad, Adam, Adamax, AdamW, Ftrl, Lamb, Lion,
+               Muon, Nadam, RMSprop, ScheduleFreeAdamW, SGD, LossScaleOptimizer, MultiOptimizer)
 
 #: every optimizer by its lower-cased class name, as Keras looks names up ("adam", "rmsprop");
 #: the abstract base class is not one (it has no update rule)
@@ -91,5 +99,5 @@ def get(identifier):
 
 
 __all__ = [cls.__name__ for cls in ALL_OBJECTS] + [
-    "schedules", "serialize", "deserialize", "get", "flush_denormals", "global_norm",
+    "OptimizerMap", "schedules", "serialize", "deserialize", "get", "flush_denormals", "global_norm",
     "clip_by_global_norm"]

@@ -511,10 +511,11 @@ class Optimizer:
         if not self.built:
             raise ValueError(f"{type(self).__name__}.stateless_apply needs a built optimizer: "
                              "call optimizer.build(trainable_variables) first.")
-        if len(optimizer_variables) != len(self._variables):
+        variables = self.variables
+        if len(optimizer_variables) != len(variables):
             raise ValueError(
                 f"{type(self).__name__}.stateless_apply: got {len(optimizer_variables)} "
-                f"optimizer values for its {len(self._variables)} variables."
+                f"optimizer values for its {len(variables)} variables."
             )
         if len(trainable_variables) != len(self._trainable_variables):
             raise ValueError(
@@ -523,11 +524,11 @@ class Optimizer:
                 f"{len(self._trainable_variables)} variables."
             )
         mapping = list(zip(self._trainable_variables, trainable_variables))
-        mapping += list(zip(self._variables, optimizer_variables))
+        mapping += list(zip(variables, optimizer_variables))
         with StatelessScope(mapping) as scope:
             self.apply(grads)
         return ([scope.get_current_value(v) for v in self._trainable_variables],
-                [scope.get_current_value(v) for v in self._variables])
+                [scope.get_current_value(v) for v in variables])
 
     def scale_loss(self, loss):
         """``loss`` times ``loss_scale_factor`` (unchanged when it is None)."""
@@ -541,10 +542,10 @@ class Optimizer:
         if not self.built:
             raise ValueError(f"{type(self).__name__}.set_weights: the optimizer is not built; "
                              "call optimizer.build(trainable_variables) first.")
-        if len(weights) != len(self._variables):
+        if len(weights) != len(self.variables):
             raise ValueError(f"{type(self).__name__}.set_weights: got {len(weights)} arrays for "
-                             f"{len(self._variables)} variables.")
-        for variable, weight in zip(self._variables, weights):
+                             f"{len(self.variables)} variables.")
+        for variable, weight in zip(self.variables, weights):
             if tuple(np.shape(weight)) != variable.shape:
                 raise ValueError(f"Optimizer variable {variable.path!r} has shape "
                                  f"{variable.shape}, got an array of shape {np.shape(weight)}.")
@@ -557,20 +558,20 @@ class Optimizer:
 
     def save_own_variables(self, store):
         """Writes :attr:`variables` to ``store`` under "0", "1", ... (Keras 3's layout)."""
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.numpy()
 
     def load_own_variables(self, store):
         """Reads :attr:`variables` back from ``store`` (warns and skips on a count mismatch)."""
-        if len(store.keys()) != len(self._variables):
+        if len(store.keys()) != len(self.variables):
             warnings.warn(
                 f"Skipping variable loading for optimizer '{self.name}', because it has "
-                f"{len(self._variables)} variables whereas the saved optimizer has "
+                f"{len(self.variables)} variables whereas the saved optimizer has "
                 f"{len(store.keys())} variables."
                 + (" The optimizer has not been built yet." if not self.built else ""),
                 stacklevel=2)
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             variable.assign(store[str(i)])
 
     # ------------------------------------------------------------------ config

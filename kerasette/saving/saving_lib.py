@@ -1,18 +1,21 @@
 """``.keras`` archives and ``.weights.h5`` files in Keras 3's format, written and read.
 
-A ``.keras`` file is a zip archive of three members, as Keras 3 writes it:
+A ``.keras`` file is a zip archive of three members (and assets), as Keras 3 writes it:
 
 - ``metadata.json``: ``{"keras_version", "date_saved"}`` (plus ``"kerasette_version"``);
 - ``config.json``: the model's config (:func:`~kerasette.saving.serialize_keras_object`),
   with its ``build_config`` (the input shape it was built for) and ``compile_config``
   (what ``compile`` was given);
 - ``model.weights.h5``: every layer's and the optimizer's variables at Keras 3's paths
-  (:mod:`kerasette.saving.object_paths`, :mod:`kerasette.saving.weights_store`).
+  (:mod:`kerasette.saving.object_paths`, :mod:`kerasette.saving.weights_store`);
+- ``assets/<path>/...``: files a layer writes with ``save_assets`` (the vocabulary a
+  ``StringLookup`` learned by ``adapt``), read back with ``load_assets``.
 
 Saving builds each file in memory and writes it through
 :func:`~kerasette.utils.file_io.atomic_write` (a crash or a full disk leaves the
 previous file whole); loading reads the archive in memory through
-:func:`~kerasette.utils.file_io.read_archive` and writes nothing to disk. Loading
+:func:`~kerasette.utils.file_io.read_archive` and writes nothing to disk (but a file's
+assets, handed to their layers in a temporary directory). Loading
 weights is all or nothing: every object's variables are checked against the file
 (number, shapes, dtypes) and read before the first one is assigned, and the
 model's previous values are put back if an object's own ``load_own_variables``
@@ -22,11 +25,14 @@ fails half-way.
 import contextlib
 import datetime
 import json
+import os
+import tempfile
 import warnings
 import zipfile
 
 from kerasette.layers.layer import Layer
 from kerasette.models.model import Model
+from kerasette.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerasette.optimizers.optimizer import Optimizer
 from kerasette.saving.object_paths import describe, saveable_paths
 from kerasette.saving.weights_store import H5Reader, WriteStore, check_variables, h5_bytes
@@ -92,10 +98,66 @@ def save_model(model, filepath):
     with atomic_write(filepath) as handle:
         config_json = json.dumps(model_config(model))
         weights = h5_bytes(collect_variables(model))
+        assets = collect_assets(model)
         with zipfile.ZipFile(handle, "w") as archive:
             archive.writestr(METADATA_FILENAME, json.dumps(metadata()))
             archive.writestr(CONFIG_FILENAME, config_json)
             archive.writestr(WEIGHTS_FILENAME, weights)
+            for name, data in assets.items():
+                archive.writestr(name, data)
+
+
+# ---------------------------------------------------------------------------- assets
+ASSETS_DIRNAME = "assets"
+
+
+def collect_assets(model):
+    """``{archive member: bytes}``: the files each layer's ``save_assets(directory)`` writes
+    (a vocabulary learned by ``adapt``), at ``assets/<its Keras path>/`` as Keras 3 puts
+    them. Each layer writes to its own temporary directory, removed afterwards."""
+    assets = {}
+    for path, obj in saveable_paths(model):
+        if not callable(getattr(obj, "save_assets", None)):
+            continue
+        prefix = "/".join(part for part in (ASSETS_DIRNAME, path) if part)
+        with tempfile.TemporaryDirectory() as directory:
+            obj.save_assets(directory)
+            for root, _, files in os.walk(directory):
+                for filename in sorted(files):
+                    full = os.path.join(root, filename)
+                    relative = os.path.relpath(full, directory).replace(os.sep, "/")
+                    with open(full, "rb") as file:
+                        assets[f"{prefix}/{relative}"] = file.read()
+    return assets
+
+
+def load_assets(model, members, filepath):
+    """Gives each layer with ``load_assets(directory)`` the files saved in the archive at
+    ``assets/<its Keras path>/``, in a temporary directory removed afterwards (the one thing
+    loading writes to disk, and only for a file that holds assets). An asset that belongs
+    to no such layer is refused, as any unknown member."""
+    names = sorted(name for name in members
+                   if name.startswith(ASSETS_DIRNAME + "/") and not name.endswith("/"))
+    if not names:
+        return
+    owners = {"/".join(part for part in (ASSETS_DIRNAME, path) if part): obj
+              for path, obj in saveable_paths(model)
+              if callable(getattr(obj, "load_assets", None))}
+    unclaimed = [name for name in names if name.rsplit("/", 1)[0] not in owners]
+    if unclaimed:
+        raise FileFormatError(f"{filepath!r} holds assets that no layer of the model loads: "
+                              f"{unclaimed[:5]}.")
+    with tempfile.TemporaryDirectory() as directory:
+        for prefix, obj in owners.items():
+            own = [name for name in names if name.rsplit("/", 1)[0] == prefix]
+            if not own:
+                continue
+            target = os.path.join(directory, *prefix.split("/"))
+            os.makedirs(target, exist_ok=True)
+            for name in own:
+                with open(os.path.join(target, name.rsplit("/", 1)[1]), "wb") as file:
+                    file.write(members[name])
+            obj.load_assets(target)
 
 
 def save_weights_only(model, filepath):
@@ -188,8 +250,26 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                         f"({type(error).__name__}: {error}); load it with compile=False and "
                         "compile it yourself."
                     ) from error
+            _wrap_for_loss_scaling(model, reader)
         load_variables(model, reader, skip_mismatch=False)
+    load_assets(model, members, filepath)
     return model
+
+
+def _wrap_for_loss_scaling(model, reader):
+    """Wraps the compiled optimizer in the LossScaleOptimizer whose state the file holds.
+
+    Keras 3 writes the optimizer given to ``compile`` in ``compile_config``, but saves the
+    LossScaleOptimizer that ``compile`` added for a "mixed_float16" model (its variables,
+    and its inner optimizer's at ``optimizer/inner_optimizer``). A Functional model's config
+    does not say its policy, so the compile above could not know: the file does."""
+    optimizer = getattr(model, "optimizer", None)
+    if (optimizer is None or isinstance(optimizer, LossScaleOptimizer)
+            or not reader.has_path("optimizer/inner_optimizer")):
+        return
+    model.optimizer = LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
+    if model.built:
+        model.optimizer.build(model.trainable_variables)
 
 
 def _model_from_config(config, custom_objects, safe_mode, filepath):

@@ -73,12 +73,19 @@ def serialize_keras_object(obj):
             module = "keras"
     else:
         module = type(obj).__module__
-    config = {"module": module, "class_name": type(obj).__name__,
+    # a class Keras exports under another name (GroupedQueryAttention) says which
+    config = {"module": module,
+              "class_name": getattr(type(obj), "_keras_class_name", type(obj).__name__),
               "config": serialize_keras_object(obj.get_config()),
               "registered_name": registered}
     build_shapes = getattr(obj, "_build_shapes", None)
     if build_shapes is not None and family == "layers":
-        config["build_config"] = {"input_shape": _shapes_to_json(build_shapes)}
+        if isinstance(build_shapes, dict) and all(str(k).endswith("_shape") for k in build_shapes):
+            # a build with several shape arguments (MultiHeadAttention's query_shape,
+            # value_shape): Keras's "shapes_dict", which its loader passes as keywords
+            config["build_config"] = {"shapes_dict": _shapes_to_json(build_shapes)}
+        else:
+            config["build_config"] = {"input_shape": _shapes_to_json(build_shapes)}
     return config
 
 

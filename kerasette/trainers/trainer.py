@@ -18,6 +18,11 @@ logs and the new values (the pattern of Keras 3's JAX trainer):
 The new values are written back into the Variables after each step, so
 callbacks and user code always see the current weights.
 
+Under a distribution (:mod:`kerasette.distribution`) the backend's engine splits each
+batch over the devices and lays out the step's state as the variables' layouts say; the
+train step averages its gradients over the processes where the engine needs it (NCCL on
+cupy; on JAX the compiled step's all-reduce is XLA's).
+
 Keras 3's customization points sit on this one step (see :meth:`Trainer.train_step`):
 ``compute_loss`` and ``compute_metrics`` are what the default steps call, so overriding
 them changes what ``fit`` minimizes and reports; a ``train_step``/``test_step``/
@@ -38,6 +43,7 @@ from kerasette import backend as kbackend
 from kerasette import ops
 from kerasette.backends import tree
 from kerasette.backends.variable import StatelessScope
+from kerasette.distribution import distribution_lib
 from kerasette.layers.layer import _overrides, check_state_values
 from kerasette.layers.tracking import no_tracking, unique, untracked
 from kerasette.serialization import serialize_keras_object
@@ -103,10 +109,16 @@ class Trainer:
             run_eagerly: never compile the step.
             jit_compile: "auto" (or True) compiles the step: ``jax.jit`` on JAX, a recorded
                 and replayed schedule on numpy and cupy. False runs it eagerly.
+            auto_scale_loss: under the "mixed_float16" policy, wrap the optimizer in a
+                :class:`kerasette.optimizers.LossScaleOptimizer` (as Keras 3 does).
         """
         from kerasette import metrics as metrics_module
         from kerasette import optimizers
-        self.optimizer = optimizers.get(optimizer)  # tracked: saved at "optimizer"
+        optimizer = optimizers.get(optimizer)
+        if (auto_scale_loss and self.dtype_policy.name == "mixed_float16" and optimizer
+                is not None and not isinstance(optimizer, optimizers.LossScaleOptimizer)):
+            optimizer = optimizers.LossScaleOptimizer(optimizer, name="loss_scale_optimizer")
+        self.optimizer = optimizer  # tracked: saved at "optimizer"
         with untracked(self):  # the rest is the trainer's own state
             self.loss = loss
             output_names = self._output_names_for_compile()
@@ -457,7 +469,15 @@ class Trainer:
         return (trainable, non_trainable, list(self.optimizer.variables), self.metrics_variables)
 
     def _state(self, kind):
-        return _values_of(self._steps[kind]["variables"])
+        entry = self._steps[kind]
+        values = _values_of(entry["variables"])
+        if entry["distributed"] is None:
+            return values
+        # under a distribution each value is laid out as its variable's layout says, and
+        # kept so: the next step finds it laid out (a value loaded or assigned since is not)
+        values = entry["distributed"].state(values)
+        _write_values(entry["variables"], values)
+        return values
 
     def _set_state(self, kind, values):
         _write_values(self._steps[kind]["variables"], values)
@@ -475,18 +495,21 @@ class Trainer:
         self._recheck_variables[kind] = False
         trainable = self.trainable_variables
         form = self._step_form(kind)
+        current = distribution_lib.distribution()
         if entry is not None and entry["trainable_ids"] == [id(v) for v in trainable] and (
-                entry["form"] == form):
+                entry["form"] == form) and entry["distribution"] is current:
             return entry["function"]
         self._build_for_data(x, y)
         variables = self._step_variables(kind)
+        distributed = distribution_lib.for_step(variables)
         if form is None:
             function = self._default_step_function(kind, variables)
         elif form == "stateless":
             function = getattr(self, f"{kind}_step")
         else:  # stateful: it reads and assigns the variables themselves, eagerly
             function = None
-        if self.jit_compile and function is not None:
+        if self.jit_compile and function is not None and (
+                distributed is None or distributed.compiles):
             # the training step's state goes in and comes out updated: letting XLA reuse the
             # old buffers for the new values saves a copy of every weight and slot per step
             # (the old values are replaced by _set_state right after the call). A step of the
@@ -495,7 +518,8 @@ class Trainer:
             donate = kind == "train" and form is None
             function = ops.jit(function, donate_argnums=0 if donate else None)
         self._steps[kind] = {"function": function, "variables": variables, "form": form,
-                             "trainable_ids": [id(v) for v in variables[0]]}
+                             "trainable_ids": [id(v) for v in variables[0]],
+                             "distribution": current, "distributed": distributed}
         return function
 
     def _default_step_function(self, kind, variables):
@@ -536,10 +560,14 @@ class Trainer:
                     y_pred = self(x, training=True)
                     loss, per_output = self._step_loss(x, y, y_pred, sample_weight, True)
                 new_non_trainable = _values_after(scope, non_trainable, non_trainable_values)
-                return loss, (y_pred, per_output, new_non_trainable)
+                # the gradient of the scaled loss (a LossScaleOptimizer's scale is state)
+                with StatelessScope(list(zip(self.optimizer.variables, optimizer_values))):
+                    scaled_loss = self.optimizer.scale_loss(loss)
+                return scaled_loss, (loss, y_pred, per_output, new_non_trainable)
 
-            (loss, (y_pred, per_output, new_non_trainable)), grads = ops.value_and_grad(
+            (_, (loss, y_pred, per_output, new_non_trainable)), grads = ops.value_and_grad(
                 loss_fn, has_aux=True)(trainable_values)
+            grads = distribution_lib.reduce_gradients(grads)  # the global batch's, if split
             new_trainable, new_optimizer = self.optimizer.stateless_apply(
                 optimizer_values, grads, trainable_values)
             with StatelessScope(list(zip(metric_vars, metric_values))) as scope:
@@ -579,6 +607,8 @@ class Trainer:
         x, y, sample_weight = batch
         function = self._get_step(kind, x, y)
         entry = self._steps[kind]
+        if entry["distributed"] is not None:  # each process feeds its rows to its devices
+            x, y, sample_weight = entry["distributed"].batch((x, y, sample_weight))
         if entry["form"] is not None:
             return self._run_custom_step(kind, entry, x, y, sample_weight)
         if kind == "predict":
@@ -800,7 +830,9 @@ class Trainer:
         if validation_split and validation_data is None:
             (x, y, sample_weight), validation_data = data_adapters.split_validation(
                 x, y, sample_weight, validation_split)
-        self._shuffle_seed = int(np.random.randint(0, 2**31 - 1))
+        # under a distribution every process shuffles alike (process 0's seed)
+        self._shuffle_seed = distribution_lib.shared_seed(
+            int(np.random.randint(0, 2**31 - 1)))
         adapter = data_adapters.get_data_adapter(
             x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
             steps_per_epoch=steps_per_epoch, class_weight=class_weight, seed=self._shuffle_seed)
@@ -978,7 +1010,7 @@ class Trainer:
         for step, batch in enumerate(adapter.epoch()):
             callback_list.on_predict_batch_begin(step)
             output = self._run_step("predict", batch)
-            output = tree.map_structure(ops.convert_to_numpy, output)
+            output = tree.map_structure(distribution_lib.to_numpy, output)
             outputs.append(output)
             callback_list.on_predict_batch_end(step, {"outputs": output})
         callback_list.on_predict_end()

@@ -2,6 +2,7 @@
 
 import gc
 
+from kerasette import dtype_policies
 from kerasette.utils import naming
 
 
@@ -9,7 +10,8 @@ def clear_session(free_memory=True):
     """Resets the state kerasette keeps between models (Keras 3 ``keras.utils.clear_session``).
 
     Automatic layer names start afresh (the next ``Dense`` is named ``dense``
-    again). Random seeds are left as they are: call
+    again) and the global dtype policy is the one of ``floatx()`` again, as in
+    Keras 3. Random seeds are left as they are: call
     :func:`kerasette.utils.set_random_seed` to reset those.
 
     Args:
@@ -17,5 +19,6 @@ def clear_session(free_memory=True):
             dropped models are released now.
     """
     naming.reset_names()
+    dtype_policies.reset_dtype_policy()
     if free_memory:
         gc.collect()

@@ -135,11 +135,14 @@ def engine_scalar_value(B, case, args, cts):
 
 
 # ---------------------------------------------------------------------------- JAX
-# The JAX side of a gradient case is two programs, compiled once per case under jax.jit:
-# outputs-and-VJP, and the Hessian-vector product. Compiling a whole computation once costs
-# a fraction of running it eagerly (JAX compiles each of its own functions per shape), and
-# jit is the path the JAX backend trains on. The float inputs are the programs' arguments,
-# so one compiled float64 program serves both references:
+# The JAX side of a gradient case is one program, compiled once per case under jax.jit: its
+# outputs, the VJP along the cotangents, and (for a case checked to second order) the
+# Hessian-vector product. XLA's compilation is what the JAX side costs (a case's program runs
+# in microseconds), and one program for the three costs about two thirds of two programs.
+# Compiling a whole computation once costs a fraction of running it eagerly (JAX compiles
+# each of its own functions per shape), and jit is the path the JAX backend trains on. The
+# float inputs are the program's arguments, so one compiled float64 program serves every
+# reference of the case:
 # - float64: the case's float64 inputs;
 # - float32: the float32 inputs and cotangents, widened to float64. The numpy engine's
 #   float32 results are compared with these exact values, so the float32 check measures
@@ -183,22 +186,29 @@ def _jax_programs(J, case):
         grad = jax.grad(scalar, argnums=tuple(range(len(case.diff))))
         return jax.jvp(grad, tuple(args[p] for p in case.diff), tuple(vs))[1]
 
+    def program(float_values, cts, vs):
+        outs, grads = outputs_and_vjp(float_values, cts)
+        hv = hessian_vector_product(float_values, cts, vs) if case.twice else ()
+        return outs, grads, hv
+
     def shapes(float_values, cts=None):
         if cts is None:
             return jax.eval_shape(lambda v: forward(v)[0], float_values)
         return jax.eval_shape(outputs_and_vjp, float_values, cts)
 
-    if case.jit:
-        outputs_and_vjp_run = jax.jit(outputs_and_vjp)
-        hessian_vector_product = jax.jit(hessian_vector_product)
-    else:
-        outputs_and_vjp_run = outputs_and_vjp
-    return outputs_and_vjp_run, hessian_vector_product, shapes
+    return (jax.jit(program) if case.jit else program), shapes
 
 
 def _to_jax(arrays, dtype=None):
     import jax.numpy as jnp
     return [jnp.asarray(a if dtype is None else np.asarray(a).astype(dtype)) for a in arrays]
+
+
+def _run_program(J, case, float_values, cts, vs):
+    """The case's program on float64 copies of the values: ``(outputs, gradients, H v)``."""
+    run, _ = _jax_programs(J, case)
+    return run(_to_jax(float_values, np.float64), _to_jax(cts, np.float64),
+               _to_jax(vs, np.float64))
 
 
 @functools.cache
@@ -209,20 +219,49 @@ def jax_vjp_reference(J, case, dtype):
     draws the same ones for outputs of the same shapes); outputs and gradients are computed
     in float64 and rounded to the dtypes JAX gives for ``dtype`` inputs.
     """
-    run, _, shapes = _jax_programs(J, case)
+    _, shapes = _jax_programs(J, case)
     args = case.inputs(dtype)
     float_values = [args[i] for i in float_positions(case)]
     out_shapes = shapes(_to_jax(float_values))
     cts = cotangents(case, out_shapes)
     out_shapes, grad_shapes = shapes(_to_jax(float_values), _to_jax(cts))
-    outs, grads = run(_to_jax(float_values, np.float64), _to_jax(cts, np.float64))
+    # the same program as jax_hvp's (the directions only feed the product, unused here)
+    unused_directions = [np.zeros(np.shape(args[p])) for p in case.diff]
+    outs, grads, _ = _run_program(J, case, float_values, cts, unused_directions)
     return ([np.asarray(o).astype(s.dtype) for o, s in zip(outs, out_shapes)], cts,
             [np.asarray(g).astype(s.dtype) for g, s in zip(grads, grad_shapes)])
 
 
 def jax_hvp(J, case, args, cts, vs):
     """``jax.jvp`` of ``jax.grad`` of ``sum(op ** 2 * ct)`` along ``vs``, float64 (numpy arrays)."""
-    _, hvp, _ = _jax_programs(J, case)
     float_values = [args[i] for i in float_positions(case)]
-    hv = hvp(_to_jax(float_values, np.float64), _to_jax(cts, np.float64), _to_jax(vs, np.float64))
-    return [np.asarray(h) for h in hv]
+    return [np.asarray(h) for h in _run_program(J, case, float_values, cts, vs)[2]]
+
+
+# ---------------------------------------------------------------------------- JAX, per function
+@functools.cache
+def jax_first_and_second_order(fn):
+    """``fn`` (JAX arrays in; an array, or a list or tuple of arrays, out) as one program
+    compiled by ``jax.jit``: ``program(xs, cts, vs)`` gives the outputs (a list), the VJP
+    along the cotangents ``cts``, and the Hessian-vector product of ``sum(cts * fn(*xs) ** 2)``
+    along ``vs`` (``jax.jvp`` of ``jax.grad``).
+
+    The op authors' suites (``test_numpy_*.py``) call it with their cases' JAX functions:
+    compiled once per function (the float64 and float32 tests of a case share it), the JAX
+    side costs a fraction of eager JAX, which compiles each primitive it meets.
+    """
+    import jax
+    import jax.numpy as jnp
+
+    def outputs(*xs):
+        out = fn(*xs)
+        return list(out) if isinstance(out, (list, tuple)) else [out]
+
+    def program(xs, cts, vs):
+        outs, pullback = jax.vjp(outputs, *xs)
+
+        def scalar(*a):
+            return sum(jnp.sum(c * o * o) for o, c in zip(outputs(*a), cts))
+        grad = jax.grad(scalar, argnums=tuple(range(len(xs))))
+        return outs, pullback(list(cts)), jax.jvp(grad, tuple(xs), tuple(vs))[1]
+    return jax.jit(program)

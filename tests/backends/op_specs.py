@@ -246,6 +246,7 @@ binary("subtract")
 binary("multiply")
 binary("divide", normal, lambda *s: away(*s, kinks=(0.0,), margin=0.5, low=-2, high=2))
 unary("negative")
+unary("copy")
 unary("square")
 unary("sqrt", positive)
 unary("exp")
@@ -642,6 +643,15 @@ case("categorical_crossentropy", "logits_large", probabilities(2, 4), uniform(2,
 case("sparse_categorical_crossentropy", "logits_large", integers(0, 4, 3), uniform(3, 4, low=-60.0, high=60.0),
      kwargs={"from_logits": True})
 case("sparse_categorical_crossentropy", "probabilities", integers(0, 4, 3), positive(3, 4, low=0.2, high=1.0))
+# CTC: a repeated label (the blank between its copies cannot be skipped), a shorter label
+# sequence and a shorter output (frames past output_length must not count), the blank not 0
+case("ctc_loss", "lengths", np.array([[1, 1], [2, 0]]), normal(2, 5, 3), np.array([2, 1]),
+     np.array([5, 3]))
+case("ctc_loss", "mask_index_last", np.array([[0, 1, 0]]), normal(1, 6, 3), np.array([3]),
+     np.array([6]), kwargs={"mask_index": 2})
+case("ctc_decode", "greedy", distinct(2, 5, 4), np.array([5, 3]), diff=())
+case("ctc_decode", "beam_search", distinct(2, 4, 3), np.array([4, 3]), jit=False, diff=(),
+     kwargs={"strategy": "beam_search", "beam_width": 4, "top_paths": 2})
 
 
 # ---------------------------------------------------------------------------- layouts
@@ -970,6 +980,79 @@ case("custom_gradient", "two_arguments_two_outputs", normal(3), normal(3),
      call=lambda B, x, y: _product_and_sine(B)(x, y))
 
 
+# ---------------------------------------------------------------------------- recurrent cells
+# one step of each cell, every input differentiated (the recurrent matmul, the gates, and
+# for GRU both places of the reset gate); kernels scaled down so the gates stay off their
+# flat tails, where finite differences lose their precision
+case("simple_rnn_cell", "step", normal(2, 3), normal(2, 3), normal(3, 3, scale=0.5))
+case("lstm_cell", "step", normal(2, 8), normal(2, 2), normal(2, 2), normal(2, 8, scale=0.5))
+case("lstm_cell", "carry_only", normal(2, 4), normal(2, 1), normal(2, 1), normal(1, 4, scale=0.5),
+     call=lambda B, x, h, c, u: B.lstm_cell(x, h, c, u)[1])
+case("gru_cell", "reset_after", normal(2, 6), normal(2, 2), normal(2, 6, scale=0.5), normal(6))
+case("gru_cell", "reset_before", normal(2, 6), normal(2, 2), normal(2, 6, scale=0.5), normal(6),
+     kwargs={"reset_after": False})
+
+
+# ---------------------------------------------------------------------------- image
+# keras.ops.image: every kernel of resize (its weights are constants, the gradient a
+# contraction), the sampling of map_coordinates/affine_transform (a gather, whose gradient
+# scatters), in the images; coordinates and transforms are constants (their gradient jumps
+# at every integer coordinate)
+_IMAGE_TRANSFORMS = np.array([[0.9, -0.2, 1.3, 0.25, 1.1, -0.7, 0.0, 0.0],
+                              [1.2, 0.1, -1.6, -0.15, 0.8, 2.2, 0.0, 0.0]])
+_IMAGE_COORDINATES = np.random.default_rng(11).uniform(-2.0, 6.0, (3, 3, 4))
+
+
+def _hsv(*shape):
+    """HSV planes in (0, 1) with hues away from the kinks of hsv_to_rgb (multiples of 1/6)."""
+    def sample(rng, s):
+        x = rng.uniform(0.05, 0.95, s)
+        hue = x[..., 0]
+        near = np.abs(hue * 6 - np.round(hue * 6)) < 0.1
+        x[..., 0] = np.where(near, hue + 0.05, hue)
+        return x
+    return Draw(sample, shape, "hsv")
+
+
+case("resize", "bilinear_up", normal(2, 3, 4, 2), (5, 7))
+case("resize", "bicubic_down_antialias", normal(1, 6, 7, 2), (3, 4),
+     kwargs={"interpolation": "bicubic", "antialias": True})
+case("resize", "nearest_channels_first", normal(2, 2, 3, 4), (5, 2),
+     kwargs={"interpolation": "nearest", "data_format": "channels_first"})
+case("affine_transform", "bilinear_constant", normal(2, 4, 5, 2), _IMAGE_TRANSFORMS,
+     kwargs={"fill_value": 0.5})
+case("map_coordinates", "linear_mirror", normal(4, 5, 2), _IMAGE_COORDINATES, 1,
+     kwargs={"fill_mode": "mirror"})
+case("crop_images", "margins", normal(2, 5, 6, 2),
+     kwargs={"top_cropping": 1, "bottom_cropping": 2, "left_cropping": 0, "target_width": 4})
+case("pad_images", "channels_first", normal(2, 3, 2, 4),
+     kwargs={"top_padding": 1, "target_height": 5, "left_padding": 2, "right_padding": 1,
+             "data_format": "channels_first"})
+case("rgb_to_grayscale", "rgb", normal(2, 3, 2, 3))
+case("rgb_to_hsv", "rgb", distinct(2, 3, 2, 3, low=0.05, high=1.0))
+case("hsv_to_rgb", "hsv", _hsv(2, 3, 2, 3))
+case("gaussian_blur", "kernel_3x5", normal(2, 5, 6, 2),
+     kwargs={"kernel_size": (3, 5), "sigma": (0.8, 1.7)})
+
+
+# ---------------------------------------------------------------------------- attention
+# (B, T, N, H) query, (B, S, K, H) key/value; the mask keeps one key per query at least.
+# JAX (jax.nn.dot_product_attention, as Keras calls it) takes the softmax in float32 even
+# for float64 inputs; the engine stays in float64 (its finite differences agree to 1e-6):
+# in float64 the two agree to float32's round-off
+_ATTENTION_TOL = {"forward64": 1e-6, "vjp64": 1e-6, "hvp": 1e-5}
+_ATTENTION_MASK = np.array([[True, False, True, True, False], [False, True, True, False, True],
+                            [True, True, False, False, False]])[None, None]
+case("dot_product_attention", "multi_head_bias", normal(2, 3, 2, 4), normal(2, 5, 2, 4),
+     normal(2, 5, 2, 4), normal(1, 2, 3, 5),
+     call=lambda B, q, k, v, b: B.dot_product_attention(q, k, v, bias=b), tol=_ATTENTION_TOL)
+case("dot_product_attention", "grouped_mask_causal_scale", normal(1, 3, 4, 2),
+     normal(1, 5, 2, 2), normal(1, 5, 2, 2),
+     call=lambda B, q, k, v: B.dot_product_attention(q, k, v, mask=_ATTENTION_MASK,
+                                                     is_causal=True, scale=0.7),
+     tol=_ATTENTION_TOL)
+
+
 # ---------------------------------------------------------------------------- the table
 CASES = [c for cases in SPECS.values() for c in cases]
 GRADIENT_CASES = [c for c in CASES if c.diff]
@@ -1016,3 +1099,4 @@ INTERNAL_PRIMITIVES = {
 def differentiable_names():
     """Contract names that must have a gradient cross-check."""
     return [n for n in contract_names() if n not in NON_DIFFERENTIABLE]
+

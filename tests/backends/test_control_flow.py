@@ -133,7 +133,7 @@ def test_tapes_through_control_flow_match_jax_grad(backend):
         tape.watch(w)
         loss = _loss(ops, ops.convert_to_tensor(x0), w)
     np.testing.assert_allclose(ops.convert_to_numpy(tape.gradient(loss, w)),
-                               np.asarray(reference), rtol=1e-5)
+                               np.asarray(reference), rtol=3e-5)  # float32 rounding
 
 
 def test_while_loop_refuses_a_gradient_on_every_backend(backend):

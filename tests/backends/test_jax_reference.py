@@ -77,11 +77,16 @@ def test_conv_depthwise_and_separable_match_keras(keras, n, padding, data_format
                     "separable_conv")
 
 
+# The output size and padding are worked out per spatial dimension, alike for every n; a
+# 2-D case's first dimension is its 1-D twin's (same size, kernel size, stride, dilation,
+# padding, output_padding and data format) and its second runs a kernel one cell smaller.
+# So the 1-D cases keep one kernel size, over every geometry: they check the 1-D layout.
 @pytest.mark.parametrize("n, padding, output_padding, geometry, kernel_size", [
     case for case in itertools.product(
         (1, 2), ("valid", "same"), (None, 0, 1), [(1, 1), (2, 1), (3, 1), (1, 2), (2, 2)],
         [3, 4, 1, 2])
-    if not (case[2] and case[2] >= case[3][0])], ids=str)  # output_padding below the stride
+    if not (case[2] and case[2] >= case[3][0])  # output_padding below the stride
+    and (case[0] == 2 or case[4] == 3)], ids=str)
 def test_conv_transpose_matches_keras(keras, n, padding, output_padding, geometry, kernel_size):
     strides, dilation = geometry
     rng = np.random.default_rng(kernel_size * 7 + strides)

@@ -44,9 +44,12 @@ API = ROOT / "kerasette"
 #: is on no floor (put a new one where it belongs).
 FLOORS = (
     ("backend", "backends", "ops", "random"),  # below the API: the engines and their switch
-    ("utils", "serialization", "config", "version"),  # helpers; get_config/from_config, registry
+    ("utils", "serialization", "config", "version",  # helpers; get_config/from_config, registry
+     "dtype_policies"),  # the dtypes layers compute in (read by layers, losses, the trainer)
+    ("distribution",),  # device meshes and layouts; the trainer follows them
     ("initializers", "regularizers", "constraints", "activations"),
-    ("losses", "metrics", "optimizers"),
+    ("losses", "metrics", "optimizers",
+     "mixed_precision"),  # the public names of dtype_policies and the LossScaleOptimizer
     ("layers",),
     ("callbacks",),  # fit builds them; they reach the model only through `self.model`
     ("models", "trainers"),

@@ -59,16 +59,18 @@ def numpy_hvp(fn, args, weights, directions, argnums):
 
 
 def jax_hvp(fn, args, weights, directions, argnums):
+    """JAX's Hessian-vector product of ``sum(fn(*args) ** 2 * weights)`` along ``directions``,
+    one program compiled by ``jax.jit`` (eager JAX compiles every primitive it meets one by
+    one: slower for a computation that runs once)."""
     def loss(*diff):
-        full = list(args)
-        for i, d in zip(argnums, diff):
-            full[i] = d
-        y = fn(*full)
+        y = fn(*_substitute(args, argnums, diff))
         return jnp.sum(y * y * weights)
-    primals = tuple(args[i] for i in argnums)
-    _, tangents = jax.jvp(jax.grad(loss, argnums=tuple(range(len(argnums)))), primals,
-                          tuple(directions))
-    return [np.asarray(t) for t in tangents]
+
+    @jax.jit
+    def hvp(primals, directions):
+        grad = jax.grad(loss, argnums=tuple(range(len(argnums))))
+        return jax.jvp(grad, tuple(primals), tuple(directions))[1]
+    return [np.asarray(t) for t in hvp([args[i] for i in argnums], list(directions))]
 
 
 def assert_close(actual, expected, tol=TOL, what=""):
@@ -80,13 +82,21 @@ def assert_close(actual, expected, tol=TOL, what=""):
 
 
 def check_against_jax(ours, reference, args, argnums, seed=0, tol=TOL):
-    """Forward and VJP of ``ours`` (engine) vs ``reference`` (jax) in float64."""
-    expected, vjp = jax.vjp(lambda *diff: reference(*_substitute(args, argnums, diff)),
-                            *[args[i] for i in argnums])
-    cotangent = rng(seed).standard_normal(np.shape(expected))
+    """Forward and VJP of ``ours`` (engine) vs ``reference`` (jax) in float64; the JAX side is
+    one program compiled by ``jax.jit`` (see :func:`jax_hvp`)."""
+    def of_diff(*diff):
+        return reference(*_substitute(args, argnums, diff))
+
+    @jax.jit
+    def forward_and_vjp(primals, cotangent):
+        out, pullback = jax.vjp(of_diff, *primals)
+        return out, pullback(cotangent)
+    primals = [args[i] for i in argnums]
+    cotangent = rng(seed).standard_normal(jax.eval_shape(of_diff, *primals).shape)
+    expected, jax_grads = forward_and_vjp(primals, cotangent)
     value, grads = numpy_vjp(ours, args, cotangent, argnums)
     assert_close(value, expected, tol, "forward")
-    for i, g, r in zip(argnums, grads, vjp(cotangent)):
+    for i, g, r in zip(argnums, grads, jax_grads):
         assert_close(g, r, tol, f"gradient of argument {i}")
 
 

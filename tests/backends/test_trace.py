@@ -147,6 +147,24 @@ def test_a_replay_skips_the_python_function():
     assert len(calls) == 2
 
 
+def test_one_array_passed_twice_is_recorded_as_two_arguments():
+    # an optimizer slot that starts as the weight itself: recorded as one argument, the
+    # schedule would read one of two later, different arrays for both
+    def step(weight, slot):
+        return B.add(B.multiply(weight, 2.0), slot), B.subtract(slot, weight)
+
+    jitted = B.jit(step)
+    weight = np.array([1.0, 2.0])
+    state = (weight, weight)
+    for _ in range(5):
+        got = [np.asarray(a) for a in jitted(*state)]
+        expected = [np.asarray(a) for a in step(*state)]
+        for a, b in zip(got, expected):
+            np.testing.assert_array_equal(a, b)
+        state = tuple(np.asarray(a) for a in got)
+    assert jitted.replaying() == 1
+
+
 def test_each_signature_has_its_own_schedule():
     fn, calls = _counted(lambda x: B.sum(B.multiply(x, x)))
     jitted = B.jit(fn)

@@ -25,6 +25,8 @@ class LayerCase:
             list of inputs (the merging layers).
         id: the test id (default: the class name).
         integer_inputs: the input holds ids in ``[0, integer_inputs)`` instead of floats.
+        string_inputs: the input holds strings drawn from these (numpy ``object`` arrays,
+            ``Input(dtype="string")``): the host preprocessing layers.
         training: the ``training`` values whose outputs are compared (``(False, True)`` for
             layers that behave differently while training and do so deterministically).
         keras: compare with the real Keras layer (weights, outputs, config keys).
@@ -35,9 +37,14 @@ class LayerCase:
         random_in_training: the layer draws random numbers while training (Dropout), so the
             short fit judges the loss at inference instead of the training loss.
         wrapped: for a wrapper layer, ``(class name, arguments)`` of the layer it wraps, made
-            with the same library as the wrapper and passed as its ``layer`` argument.
+            with the same library as the wrapper and passed as its ``layer`` argument; a
+            list of them passes a list of layers (``RNN``'s stacked cells).
+        wrapped_argument: the constructor argument the wrapped layer is passed as
+            (``"cell"`` for ``RNN``).
         jax_fit_elsewhere: the test that fits this layer in a compiled jax step instead of
             the short fit here (one model holding several such layers compiles once).
+        positional_inputs: the layer takes its inputs as separate arguments
+            (``layer(query, value)``: MultiHeadAttention), not as one list.
     """
 
     name: str
@@ -45,13 +52,16 @@ class LayerCase:
     input_shape: object
     id: str = None
     integer_inputs: int = 0
+    string_inputs: tuple = ()
     training: tuple = (False,)
     keras: bool = True
     config_round_trip: bool = True
     fit_skip: str = None
     random_in_training: bool = False
     wrapped: tuple = None
+    wrapped_argument: str = "layer"
     jax_fit_elsewhere: str = None
+    positional_inputs: bool = False
 
     def __post_init__(self):
         if self.id is None:
@@ -65,6 +75,20 @@ class LayerCase:
         """The input shapes as a list (one entry for a single-input layer)."""
         return list(self.input_shape) if self.multi_input else [self.input_shape]
 
+    def apply(self, layer, inputs, **kwargs):
+        """Calls ``layer`` (of this case, kerasette's or Keras's) on ``inputs``: the list
+        itself, or its items as separate arguments (``positional_inputs``)."""
+        if self.positional_inputs:
+            return layer(*inputs, **kwargs)
+        return layer(inputs, **kwargs)
+
+    def output_shape(self, layer, shapes):
+        """``layer.compute_output_shape`` for input ``shapes``, passed as :meth:`apply` passes
+        the inputs."""
+        if self.positional_inputs:
+            return layer.compute_output_shape(*shapes)
+        return layer.compute_output_shape(shapes)
+
     def make(self):
         """A new kerasette layer of this case on the active backend."""
         return self._make(kerasette.layers)
@@ -75,9 +99,12 @@ class LayerCase:
 
     def _make(self, layers):
         config = dict(self.config)
-        if self.wrapped is not None:
+        if isinstance(self.wrapped, list):
+            config[self.wrapped_argument] = [getattr(layers, name)(**arguments)
+                                             for name, arguments in self.wrapped]
+        elif self.wrapped is not None:
             name, arguments = self.wrapped
-            config["layer"] = getattr(layers, name)(**arguments)
+            config[self.wrapped_argument] = getattr(layers, name)(**arguments)
         return getattr(layers, self.name)(**config)
 
     def inputs(self, seed=0, batch_size=None):
@@ -89,7 +116,9 @@ class LayerCase:
         for shape in self.shapes():
             if batch_size is not None:
                 shape = (batch_size,) + tuple(shape[1:])
-            if self.integer_inputs:
+            if self.string_inputs:
+                arrays.append(rng.choice(np.array(self.string_inputs, dtype=object), size=shape))
+            elif self.integer_inputs:
                 arrays.append(rng.integers(0, self.integer_inputs, size=shape).astype("int32"))
             else:
                 values = rng.normal(size=shape)
@@ -99,7 +128,7 @@ class LayerCase:
 
     def symbolic_inputs(self):
         """``kerasette.Input`` tensors with the batch size left free."""
-        dtype = "int32" if self.integer_inputs else None
+        dtype = "string" if self.string_inputs else "int32" if self.integer_inputs else None
         tensors = [kerasette.Input(shape=shape[1:], dtype=dtype) for shape in self.shapes()]
         return tensors if self.multi_input else tensors[0]
 
@@ -135,18 +164,25 @@ def to_numpy(x):
     return np.asarray(x)
 
 
-def call(layer, inputs, training):
+def call(case, layer, inputs, training):
     """``layer(inputs)`` (with ``training`` when True) as numpy."""
     if training:
-        return to_numpy(layer(inputs, training=True))
-    return to_numpy(layer(inputs))
+        return to_numpy(case.apply(layer, inputs, training=True))
+    return to_numpy(case.apply(layer, inputs, **_inference(case)))
+
+
+def _inference(case):
+    """The arguments of an inference call: ``training=False`` said for layers that draw at
+    random while training (image augmentation layers train by default when called, as in
+    Keras 3), nothing for the others (their default)."""
+    return {"training": False} if case.random_in_training else {}
 
 
 def built_layer(case, inputs, weights=None):
     """A kerasette layer of ``case`` on the active backend, built on ``inputs``, with
     ``weights`` set when given (else random ones from :func:`random_weights`)."""
     layer = case.make()
-    layer(_tensors(inputs))
+    case.apply(layer, _tensors(inputs))
     layer.set_weights(weights if weights is not None else random_weights(weight_signature(layer)))
     return layer
 
@@ -154,7 +190,7 @@ def built_layer(case, inputs, weights=None):
 def built_keras_layer(case, keras, inputs, weights):
     """The Keras twin of ``case``, built on ``inputs``, with ``weights`` set."""
     layer = case.make_keras(keras)
-    layer(inputs)
+    case.apply(layer, inputs)
     if weights:
         layer.set_weights(weights)
         if hasattr(layer, "finalize_state"):  # Keras's Normalization caches its statistics
@@ -174,7 +210,7 @@ def keras_reference(case, keras):
         return _KERAS_REFERENCES[case.id]
     inputs = case.inputs()
     layer = case.make_keras(keras)
-    layer(inputs)
+    case.apply(layer, inputs)
     trainable = {id(v) for v in layer.trainable_weights}
     reference = {
         "weights": [(v.path.split("/")[-1], tuple(v.shape), id(v) in trainable)
@@ -187,7 +223,7 @@ def keras_reference(case, keras):
     }
     for training in case.training:
         twin = built_keras_layer(case, keras, inputs, reference["values"])
-        reference["outputs"][training] = call(twin, inputs, training)
+        reference["outputs"][training] = call(case, twin, inputs, training)
         reference["weights_after"][training] = [np.asarray(w) for w in twin.get_weights()]
     _KERAS_REFERENCES[case.id] = reference
     return reference
@@ -195,7 +231,9 @@ def keras_reference(case, keras):
 
 def _tensors(inputs):
     if isinstance(inputs, list):
-        return [ops.convert_to_tensor(x) for x in inputs]
+        return [_tensors(x) for x in inputs]
+    if inputs.dtype == object:  # strings stay on the host (no backend has string tensors)
+        return inputs
     return ops.convert_to_tensor(inputs)
 
 
@@ -207,11 +245,13 @@ def forward_and_gradients(case, backend_name, inputs, weights, training, cotange
     with kerasette.backend.use(backend_name):
         layer = built_layer(case, inputs, weights)
         x = _tensors(inputs)
-        sources = [] if case.integer_inputs else (list(x) if case.multi_input else [x])
+        sources = ([] if case.integer_inputs or case.string_inputs
+                   else (list(x) if case.multi_input else [x]))
         with kerasette.GradientTape() as tape:
             for source in sources:
                 tape.watch(source)
-            output = layer(x, training=True) if training else layer(x)
+            output = (case.apply(layer, x, training=True) if training
+                      else case.apply(layer, x, **_inference(case)))
             rng = np.random.default_rng(cotangent_seed)
             cotangent = rng.normal(size=ops.shape(output)).astype(ops.dtype(output))
             target = ops.sum(ops.multiply(output, cotangent))
@@ -226,7 +266,7 @@ def tiny_model(case):
     """``case``'s layer between an input and a ``Dense(2)`` head (flattened first when its
     output has more than two dimensions), as a functional model on the active backend."""
     inputs = case.symbolic_inputs()
-    x = case.make()(inputs)
+    x = case.apply(case.make(), inputs)
     if len(x.shape) > 2:
         x = kerasette.layers.Flatten()(x)
     outputs = kerasette.layers.Dense(2)(x)

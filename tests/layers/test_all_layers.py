@@ -22,6 +22,7 @@ import pytest
 
 import kerasette
 import kerasette.layers
+from backend_availability import unavailable
 from kerasette.layers.input_layer import InputLayer
 from kerasette.layers.layer import Layer
 from kerasette.serialization.serialization_lib import deserialize_keras_object, serialize_keras_object
@@ -42,6 +43,23 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning")
 
 PAIR = [(2, 3), (2, 3)]
+
+
+@pytest.fixture(params=["numpy", "cupy"])
+def backend(request):
+    """The engine's backends, each active for the test in turn. The jax backend is left out
+    of this file's comparisons with Keras: test_forward_and_gradients_match_across_backends
+    checks its outputs, gradients and updated statistics against the numpy engine's for
+    every case, and the numpy engine's are checked against Keras here (Keras's side, run
+    again for a second backend, is what these tests spend their time on)."""
+    reason = unavailable(request.param, request.node.get_closest_marker("standin") is not None)
+    if reason:
+        pytest.skip(reason)
+    with kerasette.backend.use(request.param) as active:
+        yield active
+
+_RNN_INIT = {"kernel_initializer": "zeros", "recurrent_initializer": "zeros"}
+_RNN_FIT = "tests/layers/test_recurrent.py::test_masks_and_dropout_compiled"
 
 CASES = [
     # core
@@ -101,6 +119,49 @@ CASES = [
     LayerCase("Normalization", {}, (2, 3)),
     LayerCase("Normalization", {"axis": 1, "mean": [0.5, 1.0], "variance": [2.0, 4.0]},
               (2, 2, 3), id="Normalization-given-statistics"),
+    # preprocessing: categorical and text (the Keras twins of the hashing, lookup and text
+    # layers need TensorFlow: their outputs are checked against Keras's documented examples in
+    # test_preprocessing_categorical.py; string layers work on the host, outside a model's
+    # train step, as Keras 3 recommends)
+    LayerCase("CategoryEncoding", {"num_tokens": 4, "output_mode": "count"}, (2, 3),
+              integer_inputs=4),
+    LayerCase("CategoryEncoding", {"num_tokens": 3, "output_mode": "one_hot"}, (2, 3),
+              integer_inputs=3, id="CategoryEncoding-one_hot"),
+    LayerCase("Discretization", {"bin_boundaries": [0.5, 1.5, 2.5]}, (2, 3), integer_inputs=4),
+    LayerCase("Discretization", {"bin_boundaries": [0.5, 1.5], "output_mode": "multi_hot"},
+              (2, 3), integer_inputs=3, id="Discretization-multi_hot"),
+    LayerCase("Hashing", {"num_bins": 5}, (2, 3), integer_inputs=50, keras=False),
+    LayerCase("HashedCrossing", {"num_bins": 7}, [(2, 1), (2, 1)], integer_inputs=10,
+              keras=False),
+    LayerCase("IntegerLookup", {"vocabulary": [1, 3, 5], "output_mode": "multi_hot"}, (2, 3),
+              integer_inputs=6, keras=False),
+    LayerCase("StringLookup", {"vocabulary": ["a", "b", "c"]}, (2, 3),
+              string_inputs=("a", "b", "c", "z"), keras=False,
+              fit_skip="string inputs: the layer is applied to the data, not in the train step"),
+    LayerCase("TextVectorization", {"vocabulary": ["the", "cat", "sat"],
+                                    "output_sequence_length": 4}, (2, 1),
+              string_inputs=("The cat sat.", "a dog", "the CAT"), keras=False,
+              fit_skip="string inputs: the layer is applied to the data, not in the train step"),
+
+    # preprocessing: image. The random layers are compared at inference (the identity) here,
+    # as the regularization block's: their draws, Keras's fixed transformations and one
+    # compiled fit are checked in test_image_preprocessing.py
+    LayerCase("Resizing", {"height": 3, "width": 5, "interpolation": "bicubic"}, (2, 4, 4, 2)),
+    LayerCase("CenterCrop", {"height": 2, "width": 3, "data_format": "channels_first"},
+              (2, 2, 4, 4)),
+    *[LayerCase(name, config, (2, 4, 4, 3), random_in_training=True,
+                jax_fit_elsewhere="test_image_preprocessing.py::test_augmenting_model_trains")
+      for name, config in [
+          ("RandomFlip", {"seed": 1}),
+          ("RandomCrop", {"height": 4, "width": 4, "seed": 1}),
+          ("RandomRotation", {"factor": 0.2, "seed": 1}),
+          ("RandomZoom", {"height_factor": 0.2, "seed": 1}),
+          ("RandomTranslation", {"height_factor": 0.2, "width_factor": 0.1, "seed": 1}),
+          ("RandomContrast", {"factor": 0.3, "seed": 1}),
+          ("RandomBrightness", {"factor": 0.2, "seed": 1}),
+          ("RandomGrayscale", {"factor": 0.5, "seed": 1}),
+          ("RandomInvert", {"factor": 0.5, "seed": 1})]],
+
     # convolution
     LayerCase("Conv1D", {"filters": 4, "kernel_size": 3}, (2, 6, 3)),
     LayerCase("Conv1D", {"filters": 4, "kernel_size": 2, "padding": "causal",
@@ -185,6 +246,43 @@ CASES = [
     # moving statistics are)
     LayerCase("SpectralNormalization", {"power_iterations": 2}, (2, 4),
               wrapped=("Dense", {"units": 3}), training=(False, True)),
+    # normalization (group, RMS, unit), EinsumDense and attention
+    LayerCase("GroupNormalization", {"groups": 2, "axis": 1}, (2, 4, 3)),
+    LayerCase("RMSNormalization", {"axis": [1, 2]}, (2, 3, 4)),
+    LayerCase("UnitNormalization", {"axis": [1, 2]}, (2, 3, 4)),
+    LayerCase("EinsumDense", {"equation": "abc,cde->abde", "output_shape": (None, 2, 3),
+                              "bias_axes": "de", "activation": "tanh"}, (2, 3, 4)),
+    LayerCase("Attention", {"use_scale": True, "score_mode": "concat"}, [(2, 3, 4), (2, 2, 4)]),
+    LayerCase("AdditiveAttention", {}, [(2, 3, 4), (2, 2, 4), (2, 2, 4)]),
+    LayerCase("MultiHeadAttention", {"num_heads": 2, "key_dim": 2, "output_shape": 3},
+              [(2, 3, 4), (2, 2, 4)], positional_inputs=True,
+              jax_fit_elsewhere="tests/models/test_transformer.py::test_transformer_trains"),
+    LayerCase("GroupQueryAttention", {"head_dim": 2, "num_query_heads": 2,
+                                      "num_key_value_heads": 1}, [(2, 3, 4), (2, 3, 4)],
+              positional_inputs=True),
+
+    # recurrent (zero initial kernels: Keras's orthogonal initializer compiles a QR
+    # decomposition per shape, seconds per layer; every check sets its own weights); jax
+    # fits them all in one compiled model in test_recurrent.py
+    LayerCase("SimpleRNN", {"units": 3, **_RNN_INIT}, (2, 3, 4), jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("LSTM", {"units": 3, "return_sequences": True, **_RNN_INIT}, (2, 3, 4),
+              jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("GRU", {"units": 3, **_RNN_INIT}, (2, 3, 4), jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("RNN", {"go_backwards": True}, (2, 3, 4), wrapped_argument="cell",
+              wrapped=[("LSTMCell", {"units": 3, **_RNN_INIT}),
+                       ("GRUCell", {"units": 2, "reset_after": False, **_RNN_INIT})],
+              jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("Bidirectional", {"merge_mode": "ave"}, (2, 3, 4), jax_fit_elsewhere=_RNN_FIT,
+              wrapped=("SimpleRNN", {"units": 2, "return_sequences": True, **_RNN_INIT})),
+    LayerCase("TimeDistributed", {}, (2, 3, 4), wrapped=("Dense", {"units": 2}),
+              jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("ConvLSTM1D", {"filters": 2, "kernel_size": 2, **_RNN_INIT}, (2, 2, 4, 2),
+              jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("ConvLSTM2D", {"filters": 2, "kernel_size": 2, "padding": "same",
+                             "return_sequences": True, **_RNN_INIT}, (2, 2, 3, 3, 1),
+              jax_fit_elsewhere=_RNN_FIT),
+    LayerCase("ConvLSTM3D", {"filters": 1, "kernel_size": 1, **_RNN_INIT}, (2, 2, 2, 2, 2, 1),
+              jax_fit_elsewhere=_RNN_FIT),
 ]
 
 CASE_IDS = [case.id for case in CASES]
@@ -201,9 +299,18 @@ def test_every_layer_has_a_case():
     classes = {obj for name, obj in vars(kerasette.layers).items()
                if inspect.isclass(obj) and issubclass(obj, Layer) and not name.startswith("_")}
     classes -= {Layer, InputLayer}
-    covered = {getattr(kerasette.layers, case.name) for case in CASES}
+    # a case covers its layer's class and those of the layers it makes (an LSTM's cell)
+    covered = {type(layer) for case in CASES for layer in _with_sublayers(case.make())}
     missing = sorted(cls.__name__ for cls in classes - covered)
     assert not missing, f"layers without a case in CASES: {missing}"
+
+
+def _with_sublayers(layer):
+    """``layer`` and every layer it holds, at any depth."""
+    layers = [layer]
+    for sublayer in layer._layers:
+        layers.extend(_with_sublayers(sublayer))
+    return layers
 
 
 # ---------------------------------------------------------------------------- shapes
@@ -211,11 +318,11 @@ def test_every_layer_has_a_case():
 def test_output_shape(backend, case):
     inputs = case.inputs()
     layer = case.make()
-    output = layer(inputs)
+    output = case.apply(layer, inputs)
     shapes = [x.shape for x in inputs] if case.multi_input else inputs.shape
-    assert tuple(np.shape(output)) == tuple(layer.compute_output_shape(shapes))
+    assert tuple(np.shape(output)) == tuple(case.output_shape(layer, shapes))
 
-    symbolic = case.make()(case.symbolic_inputs())
+    symbolic = case.apply(case.make(), case.symbolic_inputs())
     expected = (None,) + tuple(np.shape(output))[1:]
     assert tuple(symbolic.shape) == expected
 
@@ -225,7 +332,7 @@ def test_output_shape(backend, case):
 def test_weights_match_keras(backend, case, keras):
     reference = keras_reference(case, keras)
     layer = case.make()
-    layer(case.inputs())
+    case.apply(layer, case.inputs())
     trainable = {id(v) for v in layer.trainable_weights}
     ours = [(v.path.split("/")[-1], tuple(v.shape), id(v) in trainable) for v in layer.weights]
     assert ours == reference["weights"]
@@ -240,7 +347,7 @@ def test_forward_matches_keras(backend, case, keras):
     inputs = case.inputs()
     for training in case.training:
         layer = built_layer(case, inputs, reference["values"])
-        assert_close(call(layer, inputs, training), reference["outputs"][training],
+        assert_close(call(case, layer, inputs, training), reference["outputs"][training],
                      f"output (training={training})")
         # moving statistics updated while training must agree too
         for variable, value in zip(layer.weights, reference["weights_after"][training]):
@@ -257,7 +364,7 @@ def test_forward_and_gradients_match_across_backends(case):
     inputs = case.inputs()
     with kerasette.backend.use("numpy"):
         layer = case.make()
-        layer(inputs)
+        case.apply(layer, inputs)
         weights = random_weights(weight_signature(layer))
     for training in case.training:
         numpy_result = forward_and_gradients(case, "numpy", inputs, weights, training)
@@ -278,7 +385,7 @@ def test_forward_and_gradients_match_across_backends(case):
 @_cases([case for case in CASES if case.config_round_trip])
 def test_config_round_trip(backend, case):
     layer = case.make()
-    layer(case.inputs())
+    case.apply(layer, case.inputs())
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config
@@ -306,11 +413,22 @@ def test_loads_the_keras_config(case, keras):
     layer = getattr(kerasette.layers, case.name).from_config(keras_config)
     expected = case.make().get_config()
     config = layer.get_config()
-    for names in (expected, config):  # generated names differ (the wrapped layer's too)
+    for names in (expected, config):  # generated names differ (the wrapped layers' too)
         del names["name"]
         if case.wrapped is not None:
-            del names["layer"]["config"]["name"]
+            _drop_names(names)
     assert config == expected
+
+
+def _drop_names(config):
+    """Removes every ``"name"`` entry from the nested dicts and lists of ``config``."""
+    if isinstance(config, dict):
+        config.pop("name", None)
+        for value in config.values():
+            _drop_names(value)
+    elif isinstance(config, list):
+        for value in config:
+            _drop_names(value)
 
 
 # ---------------------------------------------------------------------------- a short fit
@@ -319,7 +437,7 @@ def _has_state(case):
     state), built on numpy."""
     with kerasette.backend.use("numpy"):
         layer = case.make()
-        layer(case.inputs())
+        case.apply(layer, case.inputs())
         return bool(layer.variables)
 
 

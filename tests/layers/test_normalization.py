@@ -1,6 +1,9 @@
 """BatchNormalization and LayerNormalization: training vs inference, moving statistics
 updated by ``fit``, freezing, errors. SpectralNormalization: ``fit`` as Keras's, a zero
-kernel, errors."""
+kernel, errors. GroupNormalization, RMSNormalization, UnitNormalization (and
+LayerNormalization's ``rms_scaling``): values as Keras's, a zero sample, errors."""
+
+import warnings
 
 import numpy as np
 import pytest
@@ -272,3 +275,56 @@ def test_spectral_normalization_errors_name_the_layer():
         layers.SpectralNormalization(3)
     with pytest.raises(ValueError, match="power_iterations must be a positive integer, got 0"):
         layers.SpectralNormalization(layers.Dense(2), power_iterations=0)
+
+
+# ---------------------------------------------------------------------------- group, RMS, unit
+def _matches_keras(keras, name, config, x, seed=5):
+    """kerasette's ``name`` layer and Keras's, with the same random weights, agree on ``x``."""
+    twin = getattr(keras.layers, name)(**config)
+    twin(x)
+    rng = np.random.default_rng(seed)
+    weights = [rng.normal(size=w.shape).astype("float32") for w in twin.get_weights()]
+    twin.set_weights(weights)
+    layer = getattr(layers, name)(**config)
+    layer(x)
+    layer.set_weights(weights)
+    np.testing.assert_allclose(ops.convert_to_numpy(layer(x)), np.asarray(twin(x)), rtol=1e-4,
+                               atol=1e-5)
+
+
+@pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
+@pytest.mark.parametrize("name,config,shape", [
+    ("GroupNormalization", {"groups": -1}, (2, 3, 4)),  # instance normalization
+    ("GroupNormalization", {"groups": 1, "center": False}, (2, 3, 4)),
+    ("GroupNormalization", {"groups": 2, "axis": 1, "epsilon": 1e-5}, (2, 4, 3, 2)),
+    ("RMSNormalization", {}, (2, 3, 5)),
+    ("UnitNormalization", {"axis": 1}, (2, 3, 4)),
+    ("LayerNormalization", {"rms_scaling": True, "axis": [1, 2]}, (2, 3, 4)),
+], ids=["group-instance", "group-one", "group-channels_first", "rms", "unit-axis1",
+        "layer-rms_scaling"])
+def test_normalization_matches_keras(keras, name, config, shape):
+    x = (np.random.default_rng(0).normal(size=shape) * 3 + 1).astype("float32")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # rms_scaling's deprecation, on both sides
+        _matches_keras(keras, name, config, x)
+
+
+def test_unit_normalization_leaves_a_zero_sample_zero(backend):
+    x = np.array([[3.0, 4.0], [0.0, 0.0]], dtype="float32")
+    layer = layers.UnitNormalization()
+    with kerasette.GradientTape() as tape:
+        tensor = ops.convert_to_tensor(x)
+        tape.watch(tensor)
+        y = layer(tensor)
+        total = ops.sum(y)
+    np.testing.assert_allclose(ops.convert_to_numpy(y), [[0.6, 0.8], [0.0, 0.0]], rtol=1e-6)
+    assert np.all(np.isfinite(ops.convert_to_numpy(tape.gradient(total, tensor))))
+
+
+def test_group_and_rms_normalization_errors_name_the_layer():
+    with pytest.raises(ValueError, match='GroupNormalization "g".*groups=4 must divide the 6'):
+        layers.GroupNormalization(groups=4, name="g")(np.ones((2, 6), "float32"))
+    with pytest.raises(ValueError, match='GroupNormalization "h".*positive integer'):
+        layers.GroupNormalization(groups=0, name="h")
+    with pytest.raises(ValueError, match='RMSNormalization "r": axis 2 is out of range'):
+        layers.RMSNormalization(axis=2, name="r")(np.ones((2, 6), "float32"))

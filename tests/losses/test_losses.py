@@ -40,6 +40,16 @@ DATA = {
                  RNG.normal(size=(BATCH, 5, CLASSES)).astype("float32")),
     "hinge": (RNG.choice([-1.0, 1.0], (BATCH, 3)).astype("float32"),
               RNG.normal(size=(BATCH, 3)).astype("float32")),
+    "masks": ((RNG.random((BATCH, 3, 3, 1)) > 0.5).astype("float32"),
+              RNG.uniform(0.02, 0.98, (BATCH, 3, 3, 1)).astype("float32")),
+    # labels with a repeat, pairs of each class, and unit-norm embeddings
+    "embeddings": (np.array([0, 1, 2, 0, 1, 2, 3, 3]),
+                   (lambda e: e / np.linalg.norm(e, axis=1, keepdims=True))(
+                       RNG.normal(size=(BATCH, 5))).astype("float32")),
+    # CTC: labels padded with the blank 0 (a repeat, an empty sequence), logits over 7 frames
+    "ctc": (np.array([[1, 2, 2], [3, 1, 0], [4, 0, 0], [0, 0, 0], [1, 1, 1], [2, 3, 4],
+                      [4, 4, 0], [3, 0, 0]]),
+            RNG.normal(size=(BATCH, 7, 5)).astype("float32")),
 }
 WEIGHTS = RNG.uniform(0.1, 2.0, BATCH).astype("float32")
 
@@ -79,6 +89,15 @@ CASES = [
     ("SquaredHinge", {}, "hinge"),
     ("SquaredHinge", {}, "binary_logits"),
     ("CategoricalHinge", {}, "onehot_logits"),
+    ("CategoricalGeneralizedCrossEntropy", {}, "sparse"),
+    ("CategoricalGeneralizedCrossEntropy", {"q": 0.8}, "sparse"),
+    ("Dice", {}, "masks"),
+    ("Dice", {"axis": (1, 2, 3)}, "masks"),
+    ("Tversky", {"alpha": 0.3, "beta": 0.7}, "masks"),
+    ("Tversky", {"axis": (1, 2, 3)}, "masks"),
+    ("Circle", {}, "embeddings"),
+    ("Circle", {"gamma": 10.0, "margin": 0.2, "remove_diagonal": False}, "embeddings"),
+    ("CTC", {}, "ctc"),
 ]
 REDUCTIONS = ["sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None]
 
@@ -94,6 +113,9 @@ FUNCTIONS = [
     ("sparse_categorical_crossentropy", {"from_logits": True}, "sparse_logits"),
     ("kl_divergence", {}, "onehot"), ("poisson", {}, "positive"), ("hinge", {}, "hinge"),
     ("squared_hinge", {}, "hinge"), ("categorical_hinge", {}, "onehot"),
+    ("categorical_generalized_cross_entropy", {"q": 0.4}, "sparse"),
+    ("dice", {"axis": (1, 2)}, "masks"), ("tversky", {"alpha": 0.9, "beta": 0.1}, "masks"),
+    ("circle", {"gamma": 20}, "embeddings"),
 ]
 
 
@@ -155,12 +177,33 @@ def test_results_stay_float32(backend):
 
 
 # ---------------------------------------------------------------------- against Keras 3
+_KERAS_CTC = []
+
+
+def _keras_ctc(keras):
+    """Keras's per-sequence CTC losses of ``DATA["ctc"]``, computed once."""
+    if not _KERAS_CTC:
+        import jax  # the keras fixture runs Keras on JAX; compiled, its recursion takes ~1 s
+
+        _KERAS_CTC.append(np.asarray(jax.jit(keras.losses.ctc)(*DATA["ctc"])))
+    return _KERAS_CTC[0]
+
+
 @pytest.mark.parametrize("name,kwargs,data", CASES, ids=lambda v: str(v) if not isinstance(v, dict) else
                          ",".join(f"{k}={w}" for k, w in v.items()) or "defaults")
 def test_loss_classes_match_keras(backend, keras, name, kwargs, data):
     y_true, y_pred = DATA[data]
     combinations = [(reduction, weights_for(kwargs, data)) for reduction in REDUCTIONS]
     combinations += [("sum_over_batch_size", None), ("sum", 0.5), ("sum_over_batch_size", WEIGHTS)]
+    if name == "CTC":
+        # Keras runs its CTC recursion op by op (seconds per call): its per-sample values,
+        # once per session, and the weighted mean of those; the reductions are the code
+        # every loss shares
+        expected = _keras_ctc(keras)
+        assert_close(losses.CTC(reduction="none")(y_true, y_pred), expected, rtol=1e-5)
+        assert_close(losses.CTC()(y_true, y_pred, sample_weight=WEIGHTS),
+                     np.mean(expected * WEIGHTS), rtol=1e-5)
+        return
     for reduction, sample_weight in combinations:
         ours = getattr(losses, name)(reduction=reduction, **kwargs)
         theirs = getattr(keras.losses, name)(reduction=reduction, **kwargs)
@@ -214,6 +257,16 @@ def test_ignore_class_matches_keras(backend, keras, from_logits):
                                                             ignore_class=-1)
     assert_close(losses.sparse_categorical_crossentropy(y_true, y_pred, from_logits=from_logits,
                                                         ignore_class=-1), expected)
+
+
+def test_generalized_cross_entropy_takes_labels_with_a_trailing_axis(backend):
+    # Keras 3 documents labels of shape (batch, 1) but broadcasts them against every sample
+    # (a (batch, batch) loss); each sample's loss here is the one its own label gives
+    labels, probabilities = DATA["sparse_column"]
+    loss = losses.CategoricalGeneralizedCrossEntropy(q=0.8, reduction="none")
+    expected = (1 - probabilities[np.arange(BATCH), labels[:, 0]] ** 0.8) / 0.8
+    assert_close(loss(labels, probabilities), expected)
+    assert_close(loss(labels[:, 0], probabilities), expected)
 
 
 def test_ignore_class_averages_over_kept_entries(backend):
@@ -342,6 +395,8 @@ def test_serialized_format_is_keras(keras):
         keras.losses.mean_squared_error)
     # configs move both ways
     for name, kwargs, _ in CASES:
+        if name == "CategoricalGeneralizedCrossEntropy":
+            continue  # Keras 3.15's deserialize does not know it (returns the name string)
         config = losses.serialize(getattr(losses, name)(**kwargs))
         loaded = keras.losses.deserialize(config)
         assert type(loaded).__name__ == name
@@ -451,3 +506,27 @@ def test_class_labels_out_of_range_in_a_direct_call(backend):
     channels_first = np.transpose(logits, (0, 2, 1))
     with pytest.raises(ValueError, match=r"label 4 .*4 classes"):
         losses.sparse_categorical_crossentropy(labels + 1, channels_first, from_logits=True, axis=1)
+
+
+def test_ctc_model_learns_to_transcribe():
+    """A per-frame classifier trained with the CTC loss (the engine's recorded step replayed)
+    decodes its training sequences. (JAX's compiled lax.scan form of the loss is checked
+    against the engine under jax.jit by tests/backends/test_gradients.py; a JAX fit here
+    would mostly time its compiler.)"""
+    rng = np.random.default_rng(0)
+    # each label k in 1..3 shows as 2 frames of feature k, then a frame of silence (feature 0)
+    labels = rng.integers(1, 4, (32, 3))
+    frames = np.zeros((32, 9, 4), "float32")
+    frames[:, :, 0] = 1.0
+    for i, sequence in enumerate(labels):
+        for j, label in enumerate(sequence):
+            frames[i, 3 * j:3 * j + 2] = np.eye(4)[label]
+    with kerasette.backend.use("numpy"):
+        kerasette.utils.set_random_seed(0)
+        model = kerasette.Sequential([kerasette.Input((9, 4)), kerasette.layers.Dense(4)])
+        model.compile(optimizer=kerasette.optimizers.Adam(0.1), loss=losses.CTC())
+        history = model.fit(frames, labels, epochs=30, batch_size=32, verbose=0)
+        decoded, _ = ops.ctc_decode(model.predict(frames, verbose=0), np.full(32, 9))
+    loss = history.history["loss"]
+    assert loss[-1] < 0.1 * loss[0], loss
+    np.testing.assert_array_equal(np.asarray(decoded)[0, :, :3], labels)

@@ -6,6 +6,10 @@ import pytest
 import kerasette
 from kerasette import metrics, ops
 
+# weighted runs of the IoU metrics (int32 counts, as Keras 3's) truncate the float weights, and
+# say so: test_iou_warns_when_it_truncates_weights checks the warning
+pytestmark = pytest.mark.filterwarnings("ignore:.*float sample weights are truncated")
+
 RNG = np.random.default_rng(4321)
 BATCH, CLASSES = 16, 5
 
@@ -38,11 +42,13 @@ def _batch(kind):
     if kind == "positive":
         return (RNG.random((BATCH, 3)).astype("float32") * 2,
                 RNG.random((BATCH, 3)).astype("float32") * 2 + 0.1)
+    if kind == "classes":  # class ids, some out of range (not counted by the IoU metrics)
+        return RNG.integers(-1, CLASSES, (BATCH,)), RNG.integers(0, CLASSES + 1, (BATCH,))
     raise ValueError(kind)
 
 
 KINDS = ("binary", "binary_1d", "binary_logits", "onehot", "multihot", "sparse", "sparse_column",
-         "exact", "regression", "positive")
+         "exact", "regression", "positive", "classes")
 # three batches of each kind, each with per-sample weights
 BATCHES = {kind: [(*_batch(kind), RNG.uniform(0.1, 2.0, BATCH).astype("float32"))
                   for _ in range(3)] for kind in KINDS}
@@ -113,6 +119,20 @@ CASES = [
     ("F1Score", {"average": "macro"}, "onehot"),
     ("F1Score", {"average": "weighted", "threshold": 0.6}, "multihot"),
     ("FBetaScore", {"beta": 2.0, "average": "macro", "threshold": 0.5}, "multihot"),
+    ("R2Score", {}, "regression"),
+    ("R2Score", {"class_aggregation": None}, "regression"),
+    ("R2Score", {"class_aggregation": "variance_weighted_average", "num_regressors": 2},
+     "regression"),
+    ("PearsonCorrelation", {}, "regression"),
+    ("ConcordanceCorrelation", {}, "regression"),
+    ("IoU", {"num_classes": CLASSES, "target_class_ids": [0, 2]}, "classes"),
+    ("IoU", {"num_classes": CLASSES, "target_class_ids": [1], "sparse_y_pred": False}, "sparse"),
+    ("MeanIoU", {"num_classes": CLASSES, "ignore_class": 1}, "classes"),
+    ("MeanIoU", {"num_classes": CLASSES, "dtype": "float32", "sparse_y_pred": False}, "sparse"),
+    ("BinaryIoU", {}, "binary_1d"),
+    ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.3}, "binary_1d"),
+    ("OneHotIoU", {"num_classes": CLASSES, "target_class_ids": [0, 3]}, "onehot"),
+    ("OneHotMeanIoU", {"num_classes": CLASSES}, "onehot"),
 ]
 
 CASE_IDS = [f"{name}-{','.join(f'{k}={v}' for k, v in kwargs.items()) or 'defaults'}-{data}"
@@ -134,21 +154,35 @@ def run_batches(metric, kind, weighted):
 
 
 # ---------------------------------------------------------------------- against Keras 3
+_KERAS_RESULTS = {}
+
+
+def keras_results(keras, name, kwargs, data, weighted):
+    """Keras 3's result after the case's batches, and its result on the first batch after a
+    reset (numpy arrays): computed once per case, for every backend's test."""
+    key = (name, repr(kwargs), data, weighted)
+    if key not in _KERAS_RESULTS:
+        theirs = getattr(keras.metrics, name)(**kwargs)
+        expected = np.asarray(run_batches(theirs, data, weighted))
+        theirs.reset_state()
+        y_true, y_pred, weights = BATCHES[data][0]
+        _KERAS_RESULTS[key] = expected, np.asarray(theirs(y_true, y_pred, sample_weight=weights))
+    return _KERAS_RESULTS[key]
+
+
 @pytest.mark.parametrize("name,kwargs,data", CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 def test_metrics_match_keras(backend, keras, name, kwargs, data, weighted):
     ours = getattr(metrics, name)(**kwargs)
-    theirs = getattr(keras.metrics, name)(**kwargs)
-    expected = run_batches(theirs, data, weighted)
+    expected, expected_after_reset = keras_results(keras, name, kwargs, data, weighted)
     actual = run_batches(ours, data, weighted)
     assert ops.dtype(actual) == "float32"
     assert ops.shape(actual) == tuple(np.shape(expected))
     assert_close(actual, expected)
     # and again after a reset
     ours.reset_state()
-    theirs.reset_state()
     y_true, y_pred, weights = BATCHES[data][0]
-    assert_close(ours(y_true, y_pred, sample_weight=weights), theirs(y_true, y_pred, sample_weight=weights))
+    assert_close(ours(y_true, y_pred, sample_weight=weights), expected_after_reset)
 
 
 @pytest.mark.parametrize("weights", [None, "per_sample", "per_value"])
@@ -282,10 +316,24 @@ def test_metrics_held_by_a_metric_are_tracked(backend):
     assert_close(pair.result(), 0.0)
 
 
+_STATEFUL_RESULTS = {}
+
+
+def stateful_result_on_numpy(name, kwargs, data):
+    """The metric's result after the case's weighted batches through ``update_state`` on the
+    numpy backend (the path test_metrics_match_keras checks against Keras), once per case:
+    the reference of every backend's stateless run (eager JAX would compile every op)."""
+    key = (name, repr(kwargs), data)
+    if key not in _STATEFUL_RESULTS:
+        with kerasette.backend.use("numpy"):
+            _STATEFUL_RESULTS[key] = np.asarray(
+                run_batches(getattr(metrics, name)(**kwargs), data, weighted=True))
+    return _STATEFUL_RESULTS[key]
+
+
 @pytest.mark.parametrize("name,kwargs,data", CASES, ids=CASE_IDS)
 def test_stateless_update_inside_jit(backend, name, kwargs, data):
     metric = getattr(metrics, name)(**kwargs)
-    reference = getattr(metrics, name)(**kwargs)
     first_true, first_pred, _ = BATCHES[data][0]
     metric.build(ops.shape(first_true), ops.shape(first_pred))   # shape-dependent state first
 
@@ -297,8 +345,7 @@ def test_stateless_update_inside_jit(backend, name, kwargs, data):
     state = [v.value for v in metric.variables]
     for y_true, y_pred, weights in BATCHES[data]:
         state, result = step(state, y_true, y_pred, weights)
-        reference.update_state(y_true, y_pred, sample_weight=weights)
-    assert_close(result, reference.result())
+    assert_close(result, stateful_result_on_numpy(name, kwargs, data))
     # the stateless calls left the variables themselves untouched
     assert all(np.all(np.asarray(v) == 0) for v in metric.variables)
     assert all(np.all(np.asarray(v) == 0) for v in metric.stateless_reset_state())
@@ -349,7 +396,9 @@ def test_get_unknown_name_lists_the_valid_ones():
 def test_config_round_trip(name, kwargs, data):
     metric = getattr(metrics, name)(name="custom", **kwargs)
     config = metric.get_config()
-    assert config["name"] == "custom" and config["dtype"] == "float32"
+    # the IoU metrics count in int32 by default, as Keras 3's; every other metric in floatx
+    assert config["name"] == "custom" and config["dtype"] == kwargs.get(
+        "dtype", "int32" if "IoU" in name else "float32")
     for key, value in kwargs.items():
         assert config[key] == value
     clone = type(metric).from_config(config)
@@ -408,3 +457,18 @@ def test_f1_needs_two_dimensional_inputs(backend):
 def test_base_metric_needs_update_state():
     with pytest.raises(NotImplementedError):
         metrics.Metric().update_state()
+
+
+def test_iou_warns_when_it_truncates_weights(backend):
+    labels, predictions = [0, 1, 1, 2], [0, 1, 2, 2]
+    counting = metrics.MeanIoU(num_classes=3)
+    with pytest.warns(UserWarning, match="float sample weights are truncated"):
+        counting.update_state(labels, predictions, sample_weight=np.full(4, 1.5, "float32"))
+    # each weight truncated to 1: class 0 1/1, class 1 1/2, class 2 1/2
+    assert_close(counting.result(), (1 + 0.5 + 0.5) / 3)
+    fractional = metrics.MeanIoU(num_classes=3, dtype="float32")
+    fractional.update_state(labels, predictions, sample_weight=[2.0, 0.5, 1.0, 1.0])
+    # the weighted confusion matrix (rows: true class, columns: predicted)
+    cm = np.array([[2.0, 0, 0], [0, 0.5, 1.0], [0, 0, 1.0]])
+    tp = np.diag(cm)
+    assert_close(fractional.result(), np.mean(tp / (cm.sum(0) + cm.sum(1) - tp)))

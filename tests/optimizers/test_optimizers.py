@@ -34,6 +34,17 @@ CASES = [
     ("Nadam", {}),
     ("Lion", {}),
     ("Lion", {"beta_1": 0.5, "beta_2": 0.9}),
+    ("Adafactor", {}),
+    ("Adafactor", {"relative_step": False, "clip_threshold": 0.5}),
+    ("Ftrl", {}),
+    ("Ftrl", {"l1_regularization_strength": 0.05, "l2_regularization_strength": 0.1,
+              "l2_shrinkage_regularization_strength": 0.02, "beta": 0.5,
+              "learning_rate_power": -0.3}),
+    ("Lamb", {}),
+    ("Muon", {}),
+    ("Muon", {"nesterov": False, "adam_lr_ratio": 0.5, "ns_steps": 3}),
+    ("ScheduleFreeAdamW", {}),
+    ("ScheduleFreeAdamW", {"warmup_steps": 3}),
     ("SGD", {"weight_decay": 0.05}),
     ("Adam", {"weight_decay": 0.05}),
     ("SGD", {"clipnorm": 0.5}),
@@ -64,6 +75,20 @@ DEFAULTS = {
     "Adamax": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
     "Nadam": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
     "Lion": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99},
+    "Adafactor": {"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30,
+                  "epsilon_2": 1e-3, "clip_threshold": 1.0, "relative_step": True},
+    "Ftrl": {"learning_rate": 0.001, "learning_rate_power": -0.5,
+             "initial_accumulator_value": 0.1, "l1_regularization_strength": 0.0,
+             "l2_regularization_strength": 0.0, "l2_shrinkage_regularization_strength": 0.0,
+             "beta": 0.0},
+    "Lamb": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
+    "Muon": {"learning_rate": 0.001, "weight_decay": 0.004, "adam_beta_1": 0.9, "adam_beta_2": 0.999,
+             "adam_weight_decay": 0.004, "epsilon": 1e-7, "exclude_layers": [],
+             "exclude_embeddings": True, "muon_a": 3.4445, "muon_b": -4.7750, "muon_c": 2.0315,
+             "adam_lr_ratio": 1, "momentum": 0.95, "ns_steps": 5, "nesterov": True,
+             "rms_rate": 0.2},
+    "ScheduleFreeAdamW": {"learning_rate": 0.0025, "beta_1": 0.9, "beta_2": 0.999,
+                          "epsilon": 1e-8, "warmup_steps": 0},
 }
 BASE_DEFAULTS = {"weight_decay": None, "clipnorm": None, "clipvalue": None,
                  "global_clipnorm": None, "use_ema": False, "ema_momentum": 0.99,
@@ -174,8 +199,84 @@ def _lion(w, g, s, t, lr, c, shared):
     return w
 
 
+def _rms(x):
+    return np.sqrt(np.mean(x * x))
+
+
+def _adafactor(w, g, s, t, lr, c, shared):
+    if c["relative_step"]:
+        lr = min(lr, 1 / np.sqrt(t))
+    alpha = max(c["epsilon_2"], _rms(w)) * min(lr, 1 / np.sqrt(t))
+    squared = g * g + c["epsilon_1"]
+    beta_2 = 1 - t ** c["beta_2_decay"]
+    if w.ndim >= 2:   # the second moment factored into row and column means
+        s["r"] = beta_2 * s.get("r", 0.0) + (1 - beta_2) * squared.mean(-1)
+        s["c"] = beta_2 * s.get("c", 0.0) + (1 - beta_2) * squared.mean(-2)
+        v = np.outer(s["r"] / s["r"].mean(), s["c"])
+    else:
+        v = s["v"] = beta_2 * s.get("v", 0.0) + (1 - beta_2) * squared
+    u = g / np.sqrt(v)
+    return w - alpha * u / max(1.0, _rms(u) / c["clip_threshold"])
+
+
+def _ftrl(w, g, s, t, lr, c, shared):
+    p = -c["learning_rate_power"]
+    n = s.get("n", np.full_like(w, c["initial_accumulator_value"]))
+    z = s.get("z", np.zeros_like(w))
+    l1, l2 = c["l1_regularization_strength"], c["l2_regularization_strength"] + c["beta"] / (2 * lr)
+    n_new = n + g * g
+    z = z + g + 2 * c["l2_shrinkage_regularization_strength"] * w - (n_new ** p - n ** p) / lr * w
+    s["n"], s["z"] = n_new, z
+    return (np.clip(z, -l1, l1) - z) / (n_new ** p / lr + 2 * l2)
+
+
+def _lamb(w, g, s, t, lr, c, shared):
+    b1, b2 = c["beta_1"], c["beta_2"]
+    s["m"] = b1 * s.get("m", 0.0) + (1 - b1) * g
+    s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
+    r = (s["m"] / (1 - b1 ** t)) / (np.sqrt(s["v"] / (1 - b2 ** t)) + c["epsilon"])
+    ratio = np.linalg.norm(w) / np.linalg.norm(r)
+    return w - lr * ratio * r
+
+
+def _newton_schulz(x, c):
+    tall = x.shape[0] > x.shape[1]
+    x = x.T if tall else x
+    x = x / (np.linalg.norm(x) + 1e-7)
+    for _ in range(c["ns_steps"]):
+        gram = x @ x.T
+        x = c["muon_a"] * x + (c["muon_b"] * gram + c["muon_c"] * gram @ gram) @ x
+    return x.T if tall else x
+
+
+def _muon(w, g, s, t, lr, c, shared):
+    # each kind of weight decays by its own rate, before the step (as all weight decay)
+    if w.ndim != 2:   # AdamW
+        w = w - w * c["adam_weight_decay"] * lr
+        return _adam(w, g, s, t, lr * c["adam_lr_ratio"],
+                     {**c, "beta_1": c["adam_beta_1"], "beta_2": c["adam_beta_2"],
+                      "amsgrad": False}, shared)
+    w = w - w * c["weight_decay"] * lr
+    s["m"] = c["momentum"] * s.get("m", 0.0) + g
+    direction = g + c["momentum"] * s["m"] if c["nesterov"] else s["m"]
+    return w - lr * _newton_schulz(direction, c) * np.sqrt(max(w.shape)) * c["rms_rate"]
+
+
+def _schedule_free_adamw(w, g, s, t, lr, c, shared):
+    b1, b2 = c["beta_1"], c["beta_2"]
+    if c["warmup_steps"]:
+        lr = lr * min(t / c["warmup_steps"], 1.0)
+    z_old = s.get("z", w)
+    s["v"] = b2 * s.get("v", 0.0) + (1 - b2) * g * g
+    z = s["z"] = z_old - lr * g / (np.sqrt(s["v"] / (1 - b2 ** t)) + c["epsilon"])
+    x = (1 - 1 / t) * (w - (1 - b1) * z_old) / b1 + z / t
+    return (1 - b1) * z + b1 * x
+
+
 RULES = {"SGD": _sgd, "Adam": _adam, "AdamW": _adam, "RMSprop": _rmsprop, "Adagrad": _adagrad,
-         "Adadelta": _adadelta, "Adamax": _adamax, "Nadam": _nadam, "Lion": _lion}
+         "Adadelta": _adadelta, "Adamax": _adamax, "Nadam": _nadam, "Lion": _lion,
+         "Adafactor": _adafactor, "Ftrl": _ftrl, "Lamb": _lamb, "Muon": _muon,
+         "ScheduleFreeAdamW": _schedule_free_adamw}
 
 
 def numpy_reference(name, kwargs, weights, gradient_sequence):
@@ -209,7 +310,7 @@ def numpy_reference(name, kwargs, weights, gradient_sequence):
         if c["global_clipnorm"]:
             norm = np.sqrt(sum(np.sum(g * g) for g in grads))
             grads = [g * c["global_clipnorm"] / max(norm, c["global_clipnorm"]) for g in grads]
-        if c["weight_decay"]:
+        if c["weight_decay"] and name != "Muon":  # Muon decays by kind of weight: its rule
             w = [x - x * c["weight_decay"] * lr for x in w]
         updates += 1
         t = updates

@@ -99,11 +99,67 @@ LAYERS = {
     "GaussianDropout": ({"rate": 0.2, "seed": 1}, (2, 5)),
     "AlphaDropout": ({"rate": 0.2, "noise_shape": (None, 1), "seed": 1}, (2, 5)),
     "ActivityRegularization": ({"l1": 0.1, "l2": 0.2}, (2, 5)),
+    "GroupNormalization": ({"groups": 2, "epsilon": 0.01, "scale": False}, (2, 3, 4)),
+    "RMSNormalization": ({"axis": [1, 2], "epsilon": 1e-4}, (2, 3, 4)),
+    "UnitNormalization": ({"axis": [1]}, (2, 5)),
+    "EinsumDense": ({"equation": "ab,bc->ac", "output_shape": 3, "bias_axes": "c",
+                     "activation": "relu"}, (2, 5)),
+    "Attention": ({"use_scale": True, "score_mode": "concat", "dropout": 0.1}, [(2, 3, 4),
+                                                                                  (2, 2, 4)]),
+    "AdditiveAttention": ({"use_scale": False}, [(2, 3, 4), (2, 2, 4)]),
+    # called as layer(query, value): their outputs are checked by tests/layers/
+    "MultiHeadAttention": ({"num_heads": 2, "key_dim": 3, "output_shape": [4],
+                            "attention_axes": [1], "use_gate": True}, None),
+    "GroupedQueryAttention": ({"head_dim": 2, "num_query_heads": 4, "num_key_value_heads": 2,
+                               "sliding_window": 3}, None),
     # a partial is called for each test: a layer instance is built on one backend only
     "SpectralNormalization": ({"layer": functools.partial(layers.Conv2D, 2, 2),
                                "power_iterations": 3}, (2, 4, 4, 3)),
+    # recurrent (dropout at inference is the identity, so outputs compare)
+    "SimpleRNN": ({"units": 3, "return_sequences": True, "go_backwards": True}, (2, 4, 3)),
+    "LSTM": ({"units": 3, "unit_forget_bias": False, "dropout": 0.1}, (2, 4, 3)),
+    "GRU": ({"units": 3, "reset_after": False, "return_state": True}, None),
+    "SimpleRNNCell": ({"units": 3, "activation": "relu"}, None),
+    "LSTMCell": ({"units": 3, "recurrent_dropout": 0.2}, None),
+    "GRUCell": ({"units": 2, "use_bias": False}, None),
+    "RNN": ({"cell": functools.partial(layers.GRUCell, 3), "return_sequences": True},
+            (2, 4, 3)),
+    "StackedRNNCells": ({"cells": [layers.LSTMCell(2), layers.GRUCell(3)]}, None),
+    "Bidirectional": ({"layer": functools.partial(layers.LSTM, 2, return_sequences=True),
+                       "merge_mode": "sum"}, (2, 4, 3)),
+    "TimeDistributed": ({"layer": functools.partial(layers.Dense, 2)}, (2, 4, 3)),
+    "ConvLSTM1D": ({"filters": 2, "kernel_size": 2, "padding": "same"}, (2, 3, 5, 2)),
+    "ConvLSTM2D": ({"filters": 2, "kernel_size": (2, 2), "return_sequences": True},
+                   (2, 2, 4, 4, 1)),
+    "ConvLSTM3D": ({"filters": 1, "kernel_size": 2}, None),
+    # categorical and text preprocessing (strings: outputs in tests/layers/)
+    "CategoryEncoding": ({"num_tokens": 6, "output_mode": "count"}, None),
+    "Discretization": ({"bin_boundaries": [0.0, 0.5], "output_mode": "one_hot"}, (2, 5)),
+    "Hashing": ({"num_bins": 4, "salt": 7}, None),
+    "HashedCrossing": ({"num_bins": 5, "output_mode": "one_hot"}, None),
+    "IntegerLookup": ({"vocabulary": [3, 5, 7], "num_oov_indices": 2}, None),
+    "StringLookup": ({"vocabulary": ["a", "b"], "output_mode": "multi_hot"}, None),
+    "TextVectorization": ({"max_tokens": 10, "ngrams": 2, "output_sequence_length": 4,
+                           "vocabulary": ["the", "cat"]}, None),
     "InputLayer": ({"shape": (5,)}, None),
     "Layer": ({"trainable": False}, None),
+    # image preprocessing (outputs at inference; RandomCrop's changes the shape only in
+    # training, as in Keras 3)
+    "Resizing": ({"height": 3, "width": 2, "interpolation": "nearest",
+                  "pad_to_aspect_ratio": True, "fill_value": 1.0}, (2, 4, 5, 3)),
+    "CenterCrop": ({"height": 2, "width": 3, "data_format": "channels_first"}, (2, 3, 4, 4)),
+    "RandomFlip": ({"mode": "vertical", "seed": 1}, (2, 4, 5, 3)),
+    "RandomRotation": ({"factor": (-0.1, 0.2), "fill_mode": "constant", "fill_value": 0.5,
+                        "interpolation": "nearest", "seed": 1}, (2, 4, 5, 3)),
+    "RandomZoom": ({"height_factor": 0.2, "width_factor": (-0.1, 0.3), "seed": 1},
+                   (2, 4, 5, 3)),
+    "RandomTranslation": ({"height_factor": 0.1, "width_factor": 0.2, "fill_mode": "wrap",
+                           "data_format": "channels_first"}, (2, 3, 4, 5)),
+    "RandomCrop": ({"height": 2, "width": 3, "seed": 1}, (2, 4, 5, 3)),
+    "RandomContrast": ({"factor": (0.1, 0.3), "value_range": (0, 1)}, (2, 4, 5, 3)),
+    "RandomBrightness": ({"factor": (-0.2, 0.2), "value_range": (-1, 1), "seed": 3}, (2, 4, 5, 3)),
+    "RandomGrayscale": ({"factor": 0.3}, (2, 4, 5, 3)),
+    "RandomInvert": ({"factor": (0.0, 0.5), "value_range": (0, 1)}, (2, 4, 5, 3)),
 }
 # classes that are not layers of their own, with the reason
 LAYERS_LEFT_OUT = {
@@ -130,6 +186,11 @@ LOSSES = {
     "SparseCategoricalCrossentropy": {"from_logits": True},
     "SquaredHinge": {},
     "LossFunctionWrapper": {"fn": losses.mean_absolute_error, "name": "wrapped"},
+    "CategoricalGeneralizedCrossEntropy": {"q": 0.3},
+    "Dice": {"axis": [1]},
+    "Tversky": {"alpha": 0.2, "beta": 0.8},
+    "Circle": {"gamma": 40.0, "remove_diagonal": False},
+    "CTC": {"reduction": "sum"},
 }
 
 OPTIMIZERS = {
@@ -143,6 +204,17 @@ OPTIMIZERS = {
     "RMSprop": {"rho": 0.8, "momentum": 0.1, "centered": True},
     "SGD": {"learning_rate": schedules.ExponentialDecay(0.1, 100, 0.5), "nesterov": True,
             "momentum": 0.9},
+    "LossScaleOptimizer": {"inner_optimizer": optimizers.SGD(0.1, momentum=0.5),
+                           "initial_scale": 256.0, "dynamic_growth_steps": 100},
+    "Adafactor": {"relative_step": False, "clip_threshold": 2.0},
+    "Ftrl": {"l1_regularization_strength": 0.1, "beta": 0.5},
+    "Lamb": {"beta_1": 0.8},
+    "Muon": {"exclude_embeddings": False, "ns_steps": 3, "rms_rate": None},
+    "ScheduleFreeAdamW": {"warmup_steps": 10},
+    "MultiOptimizer": {"optimizer_map": optimizers.OptimizerMap(
+        optimizers.SGD(0.1), {"head/.*": optimizers.Adam(0.01)})},
+    # its patterns travel inside MultiOptimizer's entry above
+    "OptimizerMap": {"default_optimizer": optimizers.SGD(0.1)},
 }
 
 METRICS = {
@@ -183,6 +255,14 @@ METRICS = {
     "TopKCategoricalAccuracy": {"k": 2},
     "SquaredHinge": {},
     "MeanMetricWrapper": {"fn": metrics.mean_squared_error, "name": "wrapped_mse"},
+    "R2Score": {"class_aggregation": None, "num_regressors": 1},
+    "PearsonCorrelation": {"axis": 0},
+    "ConcordanceCorrelation": {},
+    "IoU": {"num_classes": 3, "target_class_ids": [1], "ignore_class": 0},
+    "MeanIoU": {"num_classes": 4, "sparse_y_pred": False},
+    "BinaryIoU": {"threshold": 0.3},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [0, 2]},
+    "OneHotMeanIoU": {"num_classes": 3, "dtype": "float32"},
 }
 
 INITIALIZERS = {
@@ -272,19 +352,23 @@ def round_trip(obj):
 
 
 def assert_arguments_kept(config, arguments):
-    """Every constructor argument given is in the config with its value (objects given by
-    name are configs there, and are compared by the round trip instead)."""
+    """Every constructor argument given is in the config with its value (objects, given
+    by name or as instances, are configs there, and are compared by the round trip
+    instead)."""
     renamed = {"shape": "batch_shape"}
     for key, value in arguments.items():
         key = renamed.get(key, key)
         assert key in config, f"{key!r} is missing from the config {sorted(config)}"
-        if callable(value) or (isinstance(value, str) and isinstance(config[key], dict)):
+        if callable(value) or hasattr(value, "get_config") or (
+                isinstance(value, str) and isinstance(config[key], dict)) or (
+                isinstance(value, list) and any(hasattr(v, "get_config") for v in value)):
             continue
         kept = as_json(config[key])
         if key == "batch_shape":
             kept = kept[1:]
         value = as_json(value)
-        if isinstance(value, (str, bool)) or value is None:
+        if isinstance(value, (str, bool)) or value is None or (
+                isinstance(value, list) and any(isinstance(v, str) for v in value)):
             assert kept == value, key
         else:  # numbers; a number given for a tuple is repeated (kernel_size=3 -> [3])
             np.testing.assert_allclose(np.asarray(kept, dtype=float),
@@ -364,8 +448,13 @@ def test_loss_config_round_trip_and_values(name):
     g = np.random.default_rng(2)
     y_true = g.integers(0, 2, size=(4, 3)).astype("float32")
     y_pred = g.uniform(0.05, 0.95, size=(4, 3)).astype("float32")
-    if name == "SparseCategoricalCrossentropy":
+    if name in ("SparseCategoricalCrossentropy", "CategoricalGeneralizedCrossEntropy"):
         y_true = g.integers(0, 3, size=(4,))
+    if name == "Circle":   # labels and embeddings
+        y_true = g.integers(0, 2, size=(4,))
+    if name == "CTC":      # labels (0 is the blank) and logits over 5 frames
+        y_true = g.integers(1, 4, size=(4, 2))
+        y_pred = g.normal(size=(4, 5, 4)).astype("float32")
     np.testing.assert_array_equal(kerasette.ops.convert_to_numpy(loss(y_true, y_pred)),
                                   kerasette.ops.convert_to_numpy(clone(y_true, y_pred)))
 

@@ -22,9 +22,10 @@ from ..tensor import Tensor
 
 # ---------------------------------------------------------------------------- dtype helpers
 def is_float_array(x):
-    """True for a float (or complex) array; False for ints, bools and Python scalars."""
+    """True for a float (or complex) array, bfloat16 included (numpy kind "V", from
+    ml_dtypes); False for ints, bools and Python scalars."""
     dtype = getattr(x, "dtype", None)
-    return dtype is not None and dtype.kind in "fc"
+    return dtype is not None and dtype.kind in "fcV"
 
 
 def as_floating(xp, x):
@@ -45,7 +46,7 @@ def promote_floats(xp, x1, x2):
             return x1, x2
     elif t2 is float or t2 is int:
         if t1 is not float and t1 is not int and t1 is not bool and (
-                t2 is int or x1.dtype.kind in "fc"):
+                t2 is int or x1.dtype.kind in "fcV"):
             return x1, x2
     d1 = getattr(x1, "dtype", None)
     d2 = getattr(x2, "dtype", None)
@@ -169,6 +170,16 @@ def negative(xp, x):
 @negative.defvjp
 def negative_vjp(F, g, y, x):
     return (F.negative(g),)
+
+
+@defop("copy")
+def copy(xp, x):
+    return xp.array(as_array(xp, x), copy=True)
+
+
+@copy.defvjp
+def copy_vjp(F, g, y, x):
+    return (g,)
 
 
 @defop("power", inputs=2, broadcast=True)
@@ -452,8 +463,9 @@ def cast(xp, x, dtype):
 
 @cast.defvjp
 def cast_vjp(F, g, y, x, dtype):
-    # floats pass the gradient back in the input's own dtype; integers get none
-    if F.xp.dtype(F.dtype(x)).kind not in "fc":
+    # floats (bfloat16 included, numpy kind "V") pass the gradient back in the input's own
+    # dtype; integers and booleans get none
+    if F.xp.dtype(F.dtype(x)).kind in "biu":
         return (None,)
     return (F.cast(g, x.dtype),)
 

@@ -37,7 +37,11 @@ def matrix_transpose(F, x):
 
 @defop("matmul", inputs=2)
 def matmul(xp, x1, x2):
-    return xp.matmul(x1, x2)
+    y = xp.matmul(x1, x2)
+    if y.dtype != x1.dtype and x1.dtype == x2.dtype:
+        # numpy multiplies two bfloat16 matrices (ml_dtypes) into float32: dtypes are kept
+        return y.astype(x1.dtype)
+    return y
 
 
 @matmul.defvjp

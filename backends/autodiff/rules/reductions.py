@@ -184,9 +184,12 @@ def logsumexp(xp, x, axis=None, keepdims=False):
 
 @logsumexp.defvjp
 def logsumexp_vjp(F, g, y, x, axis=None, keepdims=False):
-    # the softmax of x over axis: exp(x - logsumexp(x))
+    # the softmax of x over axis: exp(x - logsumexp(x)). A slice of all -inf (a fully
+    # masked row, as in attention or Circle loss) has logsumexp -inf: shifting it by 0
+    # instead gives exp(-inf) = 0 there, not -inf - -inf = nan with numpy's warning
     g = restore_reduced_axes(F, g, x.shape, axis, keepdims)
     y = restore_reduced_axes(F, y, x.shape, axis, keepdims)
+    y = F.where(F.equal(y, -math.inf), F.zeros_like(y), y)
     return (F.multiply(g, F.exp(F.subtract(x, y))),)
 
 

@@ -14,7 +14,7 @@ from ..convert import floating, promote, tensor
 from ..dispatch import op
 from ..dtypes import INEXACT
 
-__all__ = ["add", "subtract", "multiply", "divide", "floor_divide", "mod", "negative", "power",
+__all__ = ["add", "subtract", "multiply", "divide", "floor_divide", "mod", "negative", "copy", "power",
            "square", "sqrt", "exp", "log", "log1p", "expm1", "abs", "sign", "maximum",
            "minimum", "clip", "where", "sin", "cos", "tanh", "erf", "floor", "ceil", "round",
            "equal", "not_equal", "less", "less_equal", "greater", "greater_equal",
@@ -51,6 +51,7 @@ power = _binary("power", jnp.power)
 maximum = _binary("maximum", jnp.maximum)
 minimum = _binary("minimum", jnp.minimum)
 negative = _unary("negative", jnp.negative)
+copy = _unary("copy", jnp.copy)
 square = _unary("square", jnp.square)
 sign = _unary("sign", jnp.sign, differentiable=False)
 

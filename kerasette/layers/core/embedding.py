@@ -72,7 +72,7 @@ class Embedding(Layer):
     def call(self, inputs):
         if ops.dtype(inputs) not in ("int32", "int64"):
             inputs = ops.cast(inputs, "int32")
-        return ops.cast(ops.take(self.embeddings, inputs, axis=0), self.dtype)
+        return ops.cast(ops.take(self.embeddings, inputs, axis=0), self.compute_dtype)
 
     def compute_mask(self, inputs, mask=None):
         """``inputs != 0`` when ``mask_zero``, else None."""

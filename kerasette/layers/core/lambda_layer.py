@@ -118,7 +118,7 @@ class Lambda(Layer):
             return self._output_spec_by_running(args, kwargs)
         from kerasette.backends import tree
         input_shape = tree.map_structure(lambda tensor: tuple(tensor.shape), args[0])
-        return KerasTensor(self.compute_output_shape(input_shape), dtype=self.dtype)
+        return KerasTensor(self.compute_output_shape(input_shape), dtype=self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         """``output_shape`` (a shape without the batch size, or a function of the input
@@ -131,7 +131,7 @@ class Lambda(Layer):
             if self._is_elementwise() and _is_shape(input_shape):
                 return tuple(input_shape)
             spec = self._output_spec_by_running(
-                (_keras_tensors_from_shapes(input_shape, self.dtype),), {})
+                (_keras_tensors_from_shapes(input_shape, self.compute_dtype),), {})
             return tree.map_structure(lambda tensor: tensor.shape, spec)
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))

@@ -155,7 +155,7 @@ class BatchNormalization(Layer):
             variance = ops.cast(self.moving_variance, compute_dtype)
         outputs = ops.batch_normalization(inputs, mean, variance, axis=self.axis, offset=beta,
                                           scale=gamma, epsilon=self.epsilon)
-        return ops.cast(outputs, self.dtype)
+        return ops.cast(outputs, self.compute_dtype)
 
     def _moments(self, inputs, mask):
         """The batch mean and variance per feature; with a ``mask`` (the input's shape without

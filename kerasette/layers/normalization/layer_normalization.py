@@ -5,6 +5,7 @@ import warnings
 from kerasette import constraints, initializers, ops, regularizers
 from kerasette.layers.argument_validation import describe
 from kerasette.layers.layer import Layer
+from kerasette.layers.normalization.axes import axis_argument, broadcast_shape, normalized_axes
 
 
 class LayerNormalization(Layer):
@@ -37,13 +38,7 @@ class LayerNormalization(Layer):
                 "LayerNormalization(rms_scaling=True) is deprecated (as in Keras 3): it divides "
                 "by the square root of the variance, not by the root mean square.", stacklevel=2)
         super().__init__(**kwargs)
-        if isinstance(axis, (list, tuple)):
-            self.axis = [int(a) for a in axis]
-        elif isinstance(axis, int) and not isinstance(axis, bool):
-            self.axis = axis
-        else:
-            raise TypeError(f"{describe(self)}: axis must be an int or a list of ints, got "
-                            f"{axis!r}.")
+        self.axis = axis_argument(self, axis)
         self.epsilon = epsilon
         self.center = center
         self.scale = scale
@@ -60,15 +55,7 @@ class LayerNormalization(Layer):
 
     def _axes(self, input_shape):
         """The normalized axes as sorted non-negative indices."""
-        rank = len(input_shape)
-        axes = self.axis if isinstance(self.axis, list) else [self.axis]
-        for axis in axes:
-            if not -rank <= axis < rank:
-                raise ValueError(
-                    f"{describe(self)}: axis {axis} is out of range for input shape "
-                    f"{tuple(input_shape)} (rank {rank})."
-                )
-        return sorted({axis % rank for axis in axes})
+        return normalized_axes(self, self.axis, input_shape)
 
     def build(self, input_shape):
         axes = self._axes(input_shape)
@@ -96,7 +83,7 @@ class LayerNormalization(Layer):
         shape = ops.shape(x)
         axes = self._axes(shape)
         # gamma and beta hold the normalized axes' sizes: give them 1s elsewhere to broadcast
-        broadcast = tuple(size if axis in axes else 1 for axis, size in enumerate(shape))
+        broadcast = broadcast_shape(shape, axes)
         mean, variance = ops.moments(x, axes=axes, keepdims=True)
         inverse_std = ops.divide(1.0, ops.sqrt(ops.add(variance, self.epsilon)))
         if self.rms_scaling:
@@ -108,7 +95,7 @@ class LayerNormalization(Layer):
                                                         broadcast))
         if self.beta is not None:
             outputs = ops.add(outputs, ops.reshape(ops.cast(self.beta, compute_dtype), broadcast))
-        return ops.cast(outputs, self.dtype)
+        return ops.cast(outputs, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         self._axes(input_shape)

@@ -131,6 +131,19 @@ class Normalization(Layer):
         return (ops.reshape(self.adapt_mean, self._broadcast_shape),
                 ops.reshape(self.adapt_variance, self._broadcast_shape))
 
+    @property
+    def mean(self):
+        """The mean the layer subtracts, shaped to broadcast against the input (kept axes at
+        their size, the others 1), in the compute dtype: given, learned by :meth:`adapt`,
+        or zeros when built without either; None before the layer is built (Keras 3's
+        public attribute)."""
+        return ops.cast(self._statistics()[0], self.compute_dtype) if self.built else None
+
+    @property
+    def variance(self):
+        """The variance the layer divides by (its square root), shaped as :attr:`mean`."""
+        return ops.cast(self._statistics()[1], self.compute_dtype) if self.built else None
+
     def call(self, inputs):
         inputs = ops.cast(inputs, self.dtype)
         mean, variance = self._statistics()

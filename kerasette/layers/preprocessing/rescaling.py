@@ -19,9 +19,9 @@ class Rescaling(Layer):
         self.supports_masking = True
 
     def call(self, inputs):
-        inputs = ops.cast(inputs, self.dtype)
-        scale = ops.cast(ops.convert_to_tensor(self.scale), self.dtype)
-        offset = ops.cast(ops.convert_to_tensor(self.offset), self.dtype)
+        inputs = ops.cast(inputs, self.compute_dtype)
+        scale = ops.cast(ops.convert_to_tensor(self.scale), self.compute_dtype)
+        offset = ops.cast(ops.convert_to_tensor(self.offset), self.compute_dtype)
         return ops.add(ops.multiply(inputs, scale), offset)
 
     def compute_output_shape(self, input_shape):

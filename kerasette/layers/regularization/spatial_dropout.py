@@ -35,8 +35,8 @@ class _SpatialDropout(Dropout):
 
     def get_config(self):
         # Keras's config, no more: its constructor takes no other keyword (no trainable)
-        return {"rate": self.rate, "seed": self.seed, "name": self.name, "dtype": self.dtype,
-                "data_format": self.data_format}
+        return {"rate": self.rate, "seed": self.seed, "name": self.name,
+                "dtype": super().get_config()["dtype"], "data_format": self.data_format}
 
 
 class SpatialDropout1D(_SpatialDropout):

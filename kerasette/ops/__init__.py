@@ -18,11 +18,39 @@ from kerasette.backends.interface import contract_names as _contract_names
 from kerasette.backends.interface import contract_signature as _contract_signature
 
 
+#: what the symbolic handler returns when no KerasTensor is among an op's arguments
+_NOT_SYMBOLIC = object()
+_symbolic_handler = None
+
+
+def _set_symbolic_handler(handler):
+    """Installs ``handler(name, args, kwargs)``, which gives the symbolic result of an op called
+    on KerasTensors (a node of a functional graph) or ``_NOT_SYMBOLIC``. The layers, above
+    this package, install it (:mod:`kerasette.layers.core.op_layer`)."""
+    global _symbolic_handler
+    _symbolic_handler = handler
+
+
+def _symbolic_result(name, args, kwargs):
+    handler = _symbolic_handler
+    return _NOT_SYMBOLIC if handler is None else handler(name, args, kwargs)
+
+
 def _forwarder(name):
     # the attribute name is compiled into the function (no getattr by string per call):
-    # this is on the path of every op a model runs
-    namespace = {"_active": _active}
-    exec(f"def {name}(*args, **kwargs):\n    return _active.current.{name}(*args, **kwargs)\n",
+    # this is on the path of every op a model runs. A KerasTensor has no value, so every
+    # backend op fails on one: only then are the arguments searched for KerasTensors (an
+    # exception handler costs nothing while no exception is raised)
+    namespace = {"_active": _active, "_symbolic_result": _symbolic_result,
+                 "_NOT_SYMBOLIC": _NOT_SYMBOLIC}
+    exec(f"def {name}(*args, **kwargs):\n"
+         f"    try:\n"
+         f"        return _active.current.{name}(*args, **kwargs)\n"
+         f"    except Exception:\n"
+         f"        result = _symbolic_result({name!r}, args, kwargs)\n"
+         f"        if result is _NOT_SYMBOLIC:\n"
+         f"            raise\n"
+         f"        return result\n",
          namespace)
     op = namespace[name]
     op.__qualname__ = name
@@ -65,3 +93,15 @@ for _name in _contract_names():
         globals()[_name] = _forwarder(_name)
     __all__.append(_name)
 del _name
+
+
+def _grouped(names, namespace):
+    """Puts into ``namespace`` (a submodule's globals) the ops of this module among ``names``;
+    returns the names it put (the submodule's ``__all__``)."""
+    present = [name for name in names if name in globals()]
+    namespace.update({name: globals()[name] for name in present})
+    return present
+
+
+# the grouped namespaces of keras.ops (ops.nn.relu is ops.relu)
+from kerasette.ops import image, linalg, nn, numpy  # noqa: E402,F401

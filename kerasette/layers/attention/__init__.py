@@ -1,0 +1,1 @@
+"""Attention layers: dot-product (Luong), additive (Bahdanau), multi-head and grouped-query."""
