@@ -3,6 +3,7 @@
 import numpy as np
 
 from kerasette.backends.config import floatx
+from kerasette.dtype_policies.dtype_policy import require_bfloat16
 
 
 class Initializer:
@@ -59,14 +60,7 @@ def numpy_dtype(dtype, who=None, kinds=None):
     if dtype is None:
         dtype = floatx()
     if isinstance(dtype, str) and dtype == "bfloat16":
-        try:
-            import ml_dtypes
-        except ImportError:
-            raise ValueError(
-                f"{who or 'An initializer'} cannot make bfloat16 numpy arrays without the "
-                "ml_dtypes package (pip install ml_dtypes; it comes with jax)."
-            ) from None
-        dtype = ml_dtypes.bfloat16
+        require_bfloat16(who or "An initializer")
     result = np.dtype(dtype)
     kind = "f" if result.name == "bfloat16" else result.kind
     if kinds is not None and kind not in kinds:
