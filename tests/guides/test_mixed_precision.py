@@ -24,7 +24,7 @@ def digits():
 def mixed_float16():
     kerasette.mixed_precision.set_global_policy("mixed_float16")
     yield kerasette.mixed_precision.global_policy()
-    kerasette.mixed_precision.set_global_policy("float32")
+    kerasette.dtype_policies.reset_dtype_policy()  # none set: floatx()'s policy again
 
 
 def test_the_mixed_precision_guide(backend, digits, mixed_float16):

@@ -10,9 +10,11 @@ import kerasette
 
 @pytest.fixture(autouse=True)
 def float32_policy():
-    """Resets the global dtype policy of both libraries after the test."""
+    """Resets the global dtype policy of both libraries after the test: kerasette's to none
+    set (the policy of ``floatx()``, as at startup: an explicit "float32" left behind would
+    outlive a later ``set_floatx("float64")``)."""
     yield
-    kerasette.mixed_precision.set_global_policy("float32")
+    kerasette.dtype_policies.reset_dtype_policy()
     keras = sys.modules.get("keras")
     if keras is not None and hasattr(keras, "mixed_precision"):
         keras.mixed_precision.set_global_policy("float32")
